@@ -1,0 +1,1 @@
+"""MOLO and Stellar export generators (owned with the S3 taps)."""

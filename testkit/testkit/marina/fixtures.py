@@ -1,0 +1,1 @@
+"""pytest fixtures for generated MOLO and Stellar exports."""

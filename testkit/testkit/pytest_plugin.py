@@ -1,0 +1,109 @@
+"""Fixtures for real local components: PostgreSQL schemas, DuckDB files, moto's S3 server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@dataclass(frozen=True)
+class PostgresSchema:
+    """A throw-away schema in the machine's PostgreSQL."""
+
+    url: str
+    schema: str
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL with `search_path` set, so unqualified names land in this schema."""
+        options = quote(f"-csearch_path={self.schema}")
+        separator = "&" if "?" in self.url else "?"
+        return f"{self.url}{separator}options={options}"
+
+    def engine(self) -> sa.Engine:
+        return sa.create_engine(self.sqlalchemy_url)
+
+
+@dataclass
+class MotoS3:
+    """moto's S3 server on loopback; boto3 talks to it like to real S3."""
+
+    endpoint_url: str
+    region: str = "us-east-1"
+
+    def client(self):  # noqa: ANN201 - boto3 client types are generated
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint_url, region_name=self.region)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def pg_url() -> Iterator[PostgresSchema]:
+    base_url = os.environ.get("TESTKIT_PG_URL", DEFAULT_PG_URL)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    except sa.exc.OperationalError as exc:  # pragma: no cover - environment problem, say so
+        pytest.fail(f"PostgreSQL at {base_url} is not reachable: {exc}")
+    try:
+        yield PostgresSchema(url=base_url, schema=schema)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture
+def duckdb_path(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def moto_s3() -> Iterator[MotoS3]:
+    from moto.server import ThreadedMotoServer
+
+    fake_credentials = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    saved = {name: os.environ.get(name) for name in fake_credentials}
+    os.environ.update(fake_credentials)
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield MotoS3(endpoint_url=f"http://127.0.0.1:{port}")
+    finally:
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture
+def s3_bucket(moto_s3: MotoS3) -> str:
+    name = f"bucket-{uuid.uuid4().hex[:12]}"
+    moto_s3.client().create_bucket(Bucket=name)
+    return name

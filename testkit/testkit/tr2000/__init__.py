@@ -1,0 +1,1 @@
+"""The TR2000 fixture API server (owned with tap-tr2000)."""

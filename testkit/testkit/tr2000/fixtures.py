@@ -1,0 +1,1 @@
+"""pytest fixtures for the TR2000 fixture API server."""
