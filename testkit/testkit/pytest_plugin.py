@@ -41,7 +41,7 @@ class MotoS3:
     endpoint_url: str
     region: str = "us-east-1"
 
-    def client(self):  # noqa: ANN201 - boto3 client types are generated
+    def client(self):  # boto3 client types are generated at run time
         import boto3
 
         return boto3.client("s3", endpoint_url=self.endpoint_url, region_name=self.region)

@@ -9,9 +9,15 @@ def test_pg_schema_is_fresh_and_on_search_path(pg_url) -> None:
     engine = pg_url.engine()
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE probe (id INTEGER)"))
-        where = conn.execute(
-            sa.text("SELECT table_schema FROM information_schema.tables WHERE table_name = 'probe'")
-        ).scalars().all()
+        where = (
+            conn.execute(
+                sa.text(
+                    "SELECT table_schema FROM information_schema.tables WHERE table_name = 'probe'"
+                )
+            )
+            .scalars()
+            .all()
+        )
     engine.dispose()
     assert where == [pg_url.schema]
 
