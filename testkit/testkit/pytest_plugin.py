@@ -107,3 +107,46 @@ def s3_bucket(moto_s3: MotoS3) -> str:
     name = f"bucket-{uuid.uuid4().hex[:12]}"
     moto_s3.client().create_bucket(Bucket=name)
     return name
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class MeltanoProject:
+    """Runs `meltano` in this repository with a private system database (state) per test."""
+
+    root: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, environment: str = "dev", timeout: float = 600, **env: str):
+        """Run `meltano --environment=<environment> <args>`; returns the CompletedProcess."""
+        import subprocess
+        import sys
+
+        meltano = Path(sys.executable).with_name("meltano")
+        return subprocess.run(
+            [str(meltano), f"--environment={environment}", *args],
+            cwd=self.root,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+@pytest.fixture
+def meltano(tmp_path: Path) -> MeltanoProject:
+    """The repository's Meltano project, isolated: own state database, DuckDB file and log level.
+
+    Plugins must have been installed with `meltano install` (scripts/setup does it).
+    """
+    env = {
+        **os.environ,
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
+        "TARGET_ORACLE_STAGING_DATABASE_PATH": str(tmp_path / "warehouse.duckdb"),
+    }
+    return MeltanoProject(root=REPO_ROOT, env=env)
