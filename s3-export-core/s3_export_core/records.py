@@ -1,0 +1,207 @@
+"""From CSV rows to records: header checks, column mapping, bad-row policy, coercion."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from s3_export_core.coerce import Converter, converter_for
+from s3_export_core.csvread import LineCounter
+from s3_export_core.errors import ExportError
+from s3_export_core.specs import TableSpec
+
+ON_BAD_ROW_CHOICES = ("fail", "skip", "keep")
+EXTRA_PROPERTY = "_sdc_extra"
+
+
+def check_header(header: list[str], where: str) -> list[str]:
+    names = [name.strip() for name in header]
+    empty = [index + 1 for index, name in enumerate(names) if not name]
+    if empty:
+        msg = f"{where}, line 1: header has empty column names at positions {empty}"
+        raise ExportError(msg)
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        msg = f"{where}, line 1: header repeats column names {duplicates}"
+        raise ExportError(msg)
+    return names
+
+
+@dataclass
+class RowCounts:
+    rows: int = 0
+    skipped: int = 0
+    kept_with_problems: int = 0
+    blank_lines: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    name: str
+    index: int  # -1: the column is missing from the member
+    convert: Converter | None
+    nulls: frozenset[str]
+    strip_for_nulls: bool
+
+
+class RowPlan:
+    """How one member's header maps onto its spec (or onto all-string columns when unlisted)."""
+
+    def __init__(
+        self,
+        spec: TableSpec | None,
+        header: list[str],
+        where: str,
+        *,
+        strict_schema: bool,
+        on_bad_row: str,
+        logger: logging.Logger,
+    ) -> None:
+        if on_bad_row not in ON_BAD_ROW_CHOICES:
+            msg = f"on_bad_row must be one of {ON_BAD_ROW_CHOICES}, not {on_bad_row!r}"
+            raise ExportError(msg)
+        self.where = where
+        self.on_bad_row = on_bad_row
+        self.width = len(header)
+        self.counts = RowCounts()
+        self._logger = logger
+        names = check_header(header, where)
+        position = {name: index for index, name in enumerate(names)}
+        slots: list[_Slot] = []
+        spec_names: set[str] = set()
+        table_nulls = spec.null_tokens if spec else ("",)
+        if spec is not None:
+            missing = [c.name for c in spec.columns if c.name not in position]
+            if missing:
+                logger.warning("%s: columns %s are missing; they load as null", where, missing)
+            for column in spec.columns:
+                spec_names.add(column.name)
+                nulls = frozenset(
+                    column.null_tokens if column.null_tokens is not None else table_nulls
+                )
+                slots.append(
+                    _Slot(
+                        name=column.name,
+                        index=position.get(column.name, -1),
+                        convert=converter_for(column),
+                        nulls=nulls,
+                        strip_for_nulls=any(token.strip() for token in nulls),
+                    )
+                )
+        self.extra_columns = [name for name in names if name not in spec_names]
+        if spec is not None and self.extra_columns:
+            if strict_schema:
+                msg = (
+                    f"{where}, line 1: columns {self.extra_columns} are not in the table spec "
+                    "(strict_schema is on)"
+                )
+                raise ExportError(msg)
+            if len(self.extra_columns) != spec.unlisted_column_count:
+                logger.warning(
+                    "%s: columns %s are not in the table spec; they load as strings",
+                    where,
+                    self.extra_columns,
+                )
+        for name in self.extra_columns:
+            slots.append(_Slot(name, position[name], None, frozenset(table_nulls), False))
+        self._slots = slots
+
+    def records(  # noqa: PLR0912 - the hot loop stays in one frame for speed
+        self,
+        rows: Iterator[tuple[int, list[str]]],
+        metadata: dict[str, Any],
+        lines: LineCounter,
+    ) -> Iterator[dict[str, Any]]:
+        width = self.width
+        slots = self._slots
+        counts = self.counts
+        for line, fields in rows:
+            row = fields
+            if not row:
+                counts.blank_lines += 1
+                continue
+            extra_info: dict[str, Any] | None = None
+            if len(row) != width or (lines.nul_seen and any("\x00" in v for v in row)):
+                row, extra_info = self._bad_row(line, row)
+                if row is None:
+                    continue
+            record: dict[str, Any] = {}
+            for slot in slots:
+                if slot.index < 0:
+                    record[slot.name] = None
+                    continue
+                text = row[slot.index]
+                if text in slot.nulls or (slot.strip_for_nulls and text.strip() in slot.nulls):
+                    record[slot.name] = None
+                elif slot.convert is None:
+                    record[slot.name] = text
+                else:
+                    try:
+                        record[slot.name] = slot.convert(text)
+                    except (ValueError, OverflowError) as exc:
+                        bad = self._bad_value(line, slot.name, text, exc)
+                        if bad is None:
+                            record = {}
+                            break
+                        extra_info = extra_info or {}
+                        extra_info.setdefault("invalid_values", {}).update(bad)
+                        record[slot.name] = None
+            if not record:
+                continue
+            record.update(metadata)
+            record["_sdc_source_lineno"] = line
+            if extra_info is not None:
+                counts.kept_with_problems += 1
+                record[EXTRA_PROPERTY] = extra_info
+            elif self.on_bad_row == "keep":
+                record[EXTRA_PROPERTY] = None
+            counts.rows += 1
+            yield record
+
+    def _problem(self, line: int, text: str) -> str:
+        return f"{self.where}, line {line}: {text}"
+
+    def _bad_row(self, line: int, row: list[str]) -> tuple[list[str] | None, dict[str, Any] | None]:
+        if len(row) != self.width:
+            problem = f"{len(row)} fields where the header has {self.width}"
+        else:
+            columns = [str(index + 1) for index, value in enumerate(row) if "\x00" in value]
+            problem = f"NUL character in field(s) {', '.join(columns)}"
+        message = self._problem(line, problem)
+        if self.on_bad_row == "fail":
+            msg = f"{message} (on_bad_row=fail; use skip or keep to load the rest)"
+            raise ExportError(msg)
+        if self.on_bad_row == "skip":
+            self._count_skip(message)
+            return None, None
+        info: dict[str, Any] = {"problem": problem}
+        if len(row) > self.width:
+            info["extra_values"] = row[self.width :]
+            row = row[: self.width]
+        elif len(row) < self.width:
+            info["missing_fields"] = self.width - len(row)
+            row = row + [""] * (self.width - len(row))
+        if any("\x00" in value for value in row):
+            info["nul_fields"] = {str(i + 1): v for i, v in enumerate(row) if "\x00" in v}
+            row = [value.replace("\x00", "") for value in row]
+        return row, info
+
+    def _bad_value(
+        self, line: int, column: str, text: str, exc: Exception
+    ) -> dict[str, Any] | None:
+        message = self._problem(line, f"column {column!r}: {exc}")
+        if self.on_bad_row == "fail":
+            raise ExportError(message) from exc
+        if self.on_bad_row == "skip":
+            self._count_skip(message)
+            return None
+        return {column: text}
+
+    def _count_skip(self, message: str) -> None:
+        self.counts.skipped += 1
+        if len(self.counts.problems) < 20:
+            self.counts.problems.append(message)
+            self._logger.warning("Skipped row: %s", message)

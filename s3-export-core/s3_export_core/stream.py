@@ -1,0 +1,225 @@
+"""One archive member as one Singer stream."""
+
+from __future__ import annotations
+
+import typing as t
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, BinaryIO
+
+from singer_sdk.helpers._catalog import get_selected_schema
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import SameRecordTransform
+from singer_sdk.singerlib import RecordMessage
+from singer_sdk.streams import Stream
+
+from s3_export_core.csvread import LineCounter, iter_csv
+from s3_export_core.errors import ExportError
+from s3_export_core.records import EXTRA_PROPERTY, RowPlan
+from s3_export_core.specs import TableSpec
+
+if t.TYPE_CHECKING:
+    from s3_export_core.tap import SnapshotTap
+
+METADATA_SCHEMA: dict[str, dict[str, Any]] = {
+    "_sdc_source_key": {"type": ["string", "null"]},
+    "_sdc_source_member": {"type": ["string", "null"]},
+    "_sdc_source_lineno": {"type": ["integer", "null"]},
+    "_sdc_snapshot_at": {"type": ["string", "null"], "format": "date-time"},
+}
+EXTRA_SCHEMA = {
+    "type": ["object", "null"],
+    "description": "What was wrong with a row kept by on_bad_row=keep",
+}
+
+
+class SnapshotStream(Stream):
+    """Reads its member from the snapshot the tap chose; coerces values from the table spec."""
+
+    # Values are already JSON-typed by the spec-driven coercion; the SDK pass would redo it.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+
+    def __init__(
+        self,
+        tap: SnapshotTap,
+        spec: TableSpec | None,
+        *,
+        name: str,
+        member: str,
+        columns: list[str] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.member = member
+        properties: dict[str, Any] = {}
+        if spec is not None:
+            for column in spec.columns:
+                properties[column.name] = column.json_schema()
+        for column_name in columns or []:
+            properties.setdefault(column_name, {"type": ["string", "null"]})
+        properties.update(METADATA_SCHEMA)
+        if tap.config.get("on_bad_row", "fail") == "keep":
+            properties[EXTRA_PROPERTY] = EXTRA_SCHEMA
+        schema = {"type": "object", "properties": properties}
+        if spec is not None and spec.description:
+            schema["description"] = spec.description
+        super().__init__(tap=tap, schema=schema, name=name)
+        self.primary_keys = list(spec.key) if spec else []
+        self._snapshot_tap = tap
+        self._prepared = False
+        self._skip_reason: str | None = None
+        self._records: Iterator[dict[str, Any]] | None = None
+        self._binary: BinaryIO | None = None
+        self._plan: RowPlan | None = None
+        self._time_extracted = datetime.now(tz=UTC)
+        self._fast_path = False
+
+    # Sync lifecycle -------------------------------------------------------------------------
+
+    def _write_schema_message(self) -> None:
+        # The SDK writes SCHEMA first thing in sync(); the member's header must be read before,
+        # because columns beyond the spec extend the schema.
+        self._prepare()
+        super()._write_schema_message()
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        # A skipped stream must not activate a version: that would delete every loaded row.
+        self._prepare()
+        if self._skip_reason is not None:
+            return False
+        return bool(self.config.get("emit_activate_version_messages", True))
+
+    def _prepare(self) -> None:
+        if self._prepared:
+            return
+        self._prepared = True
+        tap = self._snapshot_tap
+        snapshot = tap.snapshot
+        loaded = self.stream_state.get("snapshot")
+        if loaded == snapshot.identity and not self.config.get("force_reload"):
+            self._skip_reason = "already loaded"
+            self.logger.info(
+                "Stream %s: snapshot %s (ETag %s) was already loaded; no records "
+                "(set force_reload or run with --full-refresh to load it again)",
+                self.name,
+                snapshot.key,
+                snapshot.info.etag,
+            )
+            return
+        binary = tap.archive.open_member(self.member)
+        if binary is None:
+            self._skip_reason = "member missing"
+            self.logger.warning(
+                "Stream %s: %s has no member %s; the stream is not loaded and its rows are "
+                "left as they are",
+                self.name,
+                snapshot.location,
+                self.member,
+            )
+            return
+        self._binary = binary
+        where = f"{snapshot.location} member {self.member}"
+        lines = LineCounter()
+        rows = iter_csv(binary, where, lines)
+        first = next(rows, None)
+        if first is None:
+            msg = f"{where}: the member is empty (not even a header line)"
+            raise ExportError(msg)
+        self._plan = RowPlan(
+            self.spec,
+            first[1],
+            where,
+            strict_schema=bool(self.config.get("strict_schema")),
+            on_bad_row=self.config.get("on_bad_row", "fail"),
+            logger=self.logger,
+        )
+        if self.spec is not None and self._plan.extra_columns:
+            self._add_string_columns(self._plan.extra_columns)
+        metadata = {
+            "_sdc_source_key": snapshot.key,
+            "_sdc_source_member": self.member,
+            "_sdc_snapshot_at": snapshot.taken_at.isoformat(),
+        }
+        self._records = self._plan.records(rows, metadata, lines)
+        self._fast_path = self._can_write_directly()
+
+    def _add_string_columns(self, names: list[str]) -> None:
+        properties = self.schema["properties"]
+        for name in names:
+            properties.setdefault(name, {"type": ["string", "null"]})
+        if self._input_schema is not None:
+            for name in names:
+                self._input_schema["properties"].setdefault(name, {"type": ["string", "null"]})
+        # New properties need new stream maps to reach the SCHEMA message; they are not in the
+        # selection metadata, so they count as selected.
+        self._stream_maps = None
+        selected_schema = get_selected_schema(self.name, self.schema, self.mask)
+        self._tap.mapper.register_raw_stream_schema(self.name, selected_schema, self.primary_keys)
+
+    def _can_write_directly(self) -> bool:
+        maps = self.stream_maps
+        return (
+            len(maps) == 1
+            and type(maps[0]) is SameRecordTransform
+            and not self.config.get("flattening_enabled")
+            and all(self.mask.values())
+        )
+
+    def get_records(self, context: dict | None) -> Iterator[dict[str, Any]]:
+        self._prepare()
+        if self._skip_reason is not None or self._records is None:
+            return
+        try:
+            yield from self._records
+        finally:
+            if self._binary is not None:
+                self._binary.close()
+        self._finish()
+
+    def _finish(self) -> None:
+        assert self._plan is not None
+        counts = self._plan.counts
+        snapshot = self._snapshot_tap.snapshot
+        if counts.skipped:
+            self.logger.warning(
+                "Stream %s: %d rows skipped by on_bad_row=skip (first: %s)",
+                self.name,
+                counts.skipped,
+                counts.problems[:3],
+            )
+        if counts.kept_with_problems:
+            self.logger.warning(
+                "Stream %s: %d rows kept with problems noted in %s",
+                self.name,
+                counts.kept_with_problems,
+                EXTRA_PROPERTY,
+            )
+        self.logger.info(
+            "Stream %s: %d records from %s member %s (%d skipped, %d blank lines)",
+            self.name,
+            counts.rows,
+            snapshot.location,
+            self.member,
+            counts.skipped,
+            counts.blank_lines,
+        )
+        self.stream_state["snapshot"] = snapshot.identity
+        self.stream_state["snapshot_at"] = snapshot.taken_at.isoformat()
+        self.state_manager.is_flushed = False
+
+    @property
+    def row_counts(self) -> Any:
+        return self._plan.counts if self._plan else None
+
+    # Output ---------------------------------------------------------------------------------
+
+    def _generate_record_messages(self, record: dict[str, Any]) -> t.Generator[RecordMessage]:
+        if self._fast_path:
+            yield RecordMessage(
+                stream=self.name,
+                record=record,
+                version=self._stream_version,
+                time_extracted=self._time_extracted,
+            )
+            return
+        yield from super()._generate_record_messages(record)

@@ -1,0 +1,60 @@
+"""Run a Singer tap in-process and collect what it wrote, for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class TapOutput:
+    messages: list[dict[str, Any]]
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    activated: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str) -> TapOutput:
+        output = cls(messages=[json.loads(line) for line in text.splitlines() if line.strip()])
+        for message in output.messages:
+            kind = message["type"]
+            if kind == "RECORD":
+                output.records[message["stream"]].append(message["record"])
+            elif kind == "SCHEMA":
+                output.schemas[message["stream"]] = message
+            elif kind == "ACTIVATE_VERSION":
+                output.activated[message["stream"]].append(message["version"])
+            elif kind == "STATE":
+                output.state = message["value"]
+        return output
+
+
+class _Capture(io.TextIOWrapper):
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8", write_through=True)
+
+    def text(self) -> str:
+        self.flush()
+        return self.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+
+
+def run_tap(
+    tap_class: Any,
+    config: dict[str, Any],
+    *,
+    state: dict[str, Any] | None = None,
+    catalog: dict[str, Any] | None = None,
+) -> TapOutput:
+    """Instantiate the tap like its CLI does and sync; returns the parsed Singer output."""
+    capture = _Capture()
+    with contextlib.redirect_stdout(capture):
+        tap = tap_class(config=config, state=state, catalog=catalog, validate_config=True)
+        tap.sync_all()
+        sys.stdout.flush()
+    return TapOutput.parse(capture.text())
