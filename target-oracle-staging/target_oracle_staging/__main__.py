@@ -1,0 +1,3 @@
+from target_oracle_staging.target import TargetOracleStaging
+
+TargetOracleStaging.cli()

@@ -1,0 +1,379 @@
+"""Everything that differs between Oracle, PostgreSQL and DuckDB: SQL text and bulk paths.
+
+SQL is generated as text from validated identifiers (never from data); values always travel
+as bind parameters or through the driver's bulk interface.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import os
+import tempfile
+import typing as t
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.schema import CreateTable
+
+from target_oracle_staging.tables import LOAD_SEQ, Column, TableSpec
+from target_oracle_staging.types import ColumnType, Kind, RawType
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A row the database refused during a bulk load."""
+
+    index: int  # position in the rows passed to bulk_load
+    code: str
+    message: str
+
+
+def _ident(name: str) -> str:
+    return name.lower()
+
+
+class _CsvNull(float):
+    """Written by csv.QUOTE_NONNUMERIC as an unquoted empty field, which DuckDB reads as NULL.
+
+    (Python 3.11 quotes None as "", which DuckDB with allow_quoted_nulls=false keeps as an
+    empty string; every real string is quoted, so the two never meet.)
+    """
+
+    def __repr__(self) -> str:
+        return ""
+
+    __str__ = __repr__
+
+
+CSV_NULL = _CsvNull(0.0)
+
+
+class Dialect:
+    """SQL text shared by all three databases; subclasses override what differs."""
+
+    name = "ansi"
+    null: t.Any = None  # how the bulk path wants a missing value
+    sa_dialect: sa.engine.Dialect
+
+    # -- DDL ------------------------------------------------------------------------------
+    def column_sql_type(self, column: Column) -> RawType:
+        return RawType(column.type.sql(self.name))
+
+    def _sa_table(
+        self, spec: TableSpec, table: str, columns: list[Column], *, primary_key: bool
+    ) -> sa.Table:
+        sa_columns = [
+            sa.Column(
+                _ident(c.name),
+                self.column_sql_type(c),
+                nullable=c.nullable,
+                primary_key=primary_key and c.name in spec.keys,
+            )
+            for c in columns
+        ]
+        return sa.Table(
+            _ident(table),
+            sa.MetaData(),
+            *sa_columns,
+            schema=spec.schema.lower() if spec.schema else None,
+        )
+
+    def create_table_sql(self, spec: TableSpec) -> str:
+        table = self._sa_table(spec, spec.name, spec.columns, primary_key=spec.has_primary_key)
+        return str(CreateTable(table).compile(dialect=self.sa_dialect)).strip()
+
+    def load_columns(self, spec: TableSpec) -> list[Column]:
+        seq = Column(LOAD_SEQ, ColumnType(Kind.INTEGER), nullable=False)
+        keys = set(spec.keys)
+        columns = [
+            Column(c.name, c.type, c.source, nullable=c.name not in keys) for c in spec.columns
+        ]
+        return [*columns, seq]
+
+    def load_column_list(self, spec: TableSpec) -> list[str]:
+        return [c.name for c in self.load_columns(spec)]
+
+    def _load_table_body(self, spec: TableSpec, table: str) -> str:
+        sa_table = self._sa_table(spec, table, self.load_columns(spec), primary_key=False)
+        create = str(CreateTable(sa_table).compile(dialect=self.sa_dialect)).strip()
+        return create.split("(", 1)[1].rsplit(")", 1)[0].strip()
+
+    def create_load_table_sql(self, spec: TableSpec) -> str:
+        body = self._load_table_body(spec, spec.load_table)
+        return f"CREATE TEMPORARY TABLE {_ident(spec.load_table)} (\n\t{body}\n)"
+
+    def create_swap_table_sql(self, spec: TableSpec) -> str:
+        body = self._load_table_body(spec, spec.swap_table)
+        return f"CREATE TABLE {spec.qualified(spec.swap_table)} (\n\t{body}\n)"
+
+    def drop_table_sql(self, qualified: str) -> str:
+        return f"DROP TABLE IF EXISTS {qualified}"
+
+    def load_table_ref(self, spec: TableSpec) -> str:
+        return _ident(spec.load_table)
+
+    def add_column_sql(self, spec: TableSpec, column: Column, table: str | None = None) -> str:
+        sql_type = column.type.sql(self.name)
+        return f"ALTER TABLE {spec.qualified(table)} ADD {_ident(column.name)} {sql_type}"
+
+    def widen_column_sql(self, spec: TableSpec, column: Column, table: str | None = None) -> str:
+        sql_type = column.type.sql(self.name)
+        return (
+            f"ALTER TABLE {spec.qualified(table)} ALTER COLUMN {_ident(column.name)} "
+            f"TYPE {sql_type}"
+        )
+
+    # -- DML ------------------------------------------------------------------------------
+    def dedup_source_sql(self, spec: TableSpec, source: str) -> str:
+        """The rows of `source`, keeping only the last arrival per key."""
+        cols = ", ".join(_ident(c.name) for c in spec.columns)
+        if not spec.keys:
+            return f"SELECT {cols} FROM {source}"
+        partition = ", ".join(_ident(k) for k in spec.keys)
+        return (
+            f"SELECT {cols} FROM (SELECT l.*, ROW_NUMBER() OVER (PARTITION BY {partition} "
+            f"ORDER BY l.{_ident(LOAD_SEQ)} DESC) AS ld__rn FROM {source} l) d "
+            "WHERE d.ld__rn = 1"
+        )
+
+    def merge_sql(self, spec: TableSpec, source: str) -> str:
+        on = " AND ".join(f"t.{_ident(k)} = s.{_ident(k)}" for k in spec.keys)
+        non_keys = [c for c in spec.columns if c.name not in spec.keys]
+        all_cols = [_ident(c.name) for c in spec.columns]
+        sql = (
+            f"MERGE INTO {spec.qualified()} t USING ({self.dedup_source_sql(spec, source)}) s "
+            f"ON ({on})"
+        )
+        if non_keys:
+            sets = ", ".join(f"{_ident(c.name)} = s.{_ident(c.name)}" for c in non_keys)
+            sql += f" WHEN MATCHED THEN UPDATE SET {sets}"
+        values = ", ".join(f"s.{c}" for c in all_cols)
+        return f"{sql} WHEN NOT MATCHED THEN INSERT ({', '.join(all_cols)}) VALUES ({values})"
+
+    def count_matched_sql(self, spec: TableSpec, source: str) -> str:
+        on = " AND ".join(f"l.{_ident(k)} = t.{_ident(k)}" for k in spec.keys)
+        return (
+            f"SELECT COUNT(*) FROM {spec.qualified()} t "
+            f"WHERE EXISTS (SELECT 1 FROM {source} l WHERE {on})"
+        )
+
+    def count_distinct_keys_sql(self, spec: TableSpec, source: str) -> str:
+        keys = ", ".join(_ident(k) for k in spec.keys)
+        return f"SELECT COUNT(*) FROM (SELECT {keys} FROM {source} GROUP BY {keys}) k"
+
+    def insert_select_sql(self, spec: TableSpec, source: str, *, dedup: bool) -> str:
+        cols = ", ".join(_ident(c.name) for c in spec.columns)
+        select = (
+            self.dedup_source_sql(spec, source)
+            if dedup and spec.keys
+            else f"SELECT {cols} FROM {source}"
+        )
+        return f"INSERT INTO {spec.qualified()} ({cols}) {select}"
+
+    def copy_into_swap_sql(self, spec: TableSpec, source: str) -> str:
+        cols = ", ".join(_ident(c) for c in self.load_column_list(spec))
+        return f"INSERT INTO {spec.qualified(spec.swap_table)} ({cols}) SELECT {cols} FROM {source}"
+
+    def delete_all_sql(self, spec: TableSpec) -> str:
+        return f"DELETE FROM {spec.qualified()}"
+
+    def clear_load_table_sql(self, spec: TableSpec) -> str:
+        return f"DELETE FROM {self.load_table_ref(spec)}"
+
+    def hard_delete_versions_sql(self, spec: TableSpec) -> str:
+        return f"DELETE FROM {spec.qualified()} WHERE sdc_table_version < :version"
+
+    def soft_delete_versions_sql(self, spec: TableSpec) -> str:
+        return (
+            f"UPDATE {spec.qualified()} SET sdc_deleted_at = :deleted_at "
+            "WHERE sdc_table_version < :version AND sdc_deleted_at IS NULL"
+        )
+
+    def procedure_call_sql(self, procedure: str) -> str:
+        return f"CALL {procedure}()"
+
+    # -- bulk -----------------------------------------------------------------------------
+    def prepare_value(self, kind: Kind, value: t.Any) -> t.Any:
+        """Last per-dialect adjustment of an already converted value."""
+        return value
+
+    def bulk_load(
+        self, driver_conn: t.Any, table: str, spec: TableSpec, rows: list[tuple]
+    ) -> list[RowError]:
+        raise NotImplementedError
+
+    @property
+    def isolates_by_bisection(self) -> bool:
+        """True when a refused row fails the whole statement (we then split the batch)."""
+        return True
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+
+    def __init__(self) -> None:
+        from sqlalchemy.dialects import postgresql
+
+        self.sa_dialect = postgresql.psycopg.dialect()
+
+    def create_load_table_sql(self, spec: TableSpec) -> str:
+        body = self._load_table_body(spec, spec.load_table)
+        return f"CREATE TEMPORARY TABLE {_ident(spec.load_table)} (\n\t{body}\n)"
+
+    def bulk_load(
+        self, driver_conn: t.Any, table: str, spec: TableSpec, rows: list[tuple]
+    ) -> list[RowError]:
+        cols = ", ".join(_ident(c) for c in self.load_column_list(spec))
+        with (
+            driver_conn.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return []
+
+
+class DuckDBDialect(Dialect):
+    name = "duckdb"
+    null = CSV_NULL
+
+    def __init__(self) -> None:
+        from duckdb_engine import Dialect as DuckDBSADialect
+
+        self.sa_dialect = DuckDBSADialect()
+
+    def prepare_value(self, kind: Kind, value: t.Any) -> t.Any:
+        if kind is Kind.NUMBER and isinstance(value, decimal.Decimal):
+            return value  # CSV text keeps every digit; DuckDB parses it into the column type
+        return value
+
+    def bulk_load(
+        self, driver_conn: t.Any, table: str, spec: TableSpec, rows: list[tuple]
+    ) -> list[RowError]:
+        # DuckDB's CSV reader is its fastest bulk path without pyarrow: write the batch to a
+        # temporary file and let DuckDB parse it with the column types of the load table.
+        columns = self.load_columns(spec)
+        fd, path = tempfile.mkstemp(prefix="target_oracle_staging_", suffix=".csv")
+        try:
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+                writer.writerows(rows)
+            type_map = ", ".join(f"'{_ident(c.name)}': '{_duckdb_csv_type(c)}'" for c in columns)
+            names = ", ".join(_ident(c.name) for c in columns)
+            driver_conn.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM read_csv(?, "
+                f"columns={{{type_map}}}, header=false, quote='\"', escape='\"', "
+                "allow_quoted_nulls=false, auto_detect=false)",
+                [path],
+            )
+        finally:
+            os.unlink(path)
+        return []
+
+
+def _duckdb_csv_type(column: Column) -> str:
+    return column.type.sql("duckdb")
+
+
+class OracleDialect(Dialect):
+    name = "oracle"
+
+    def __init__(self) -> None:
+        from sqlalchemy.dialects import oracle
+
+        self.sa_dialect = oracle.oracledb.dialect()
+
+    def create_load_table_sql(self, spec: TableSpec) -> str:
+        # A global temporary table created once: rows vanish at commit, DDL stays approvable.
+        body = self._load_table_body(spec, spec.load_table)
+        return (
+            f"CREATE GLOBAL TEMPORARY TABLE {spec.qualified(spec.load_table)} (\n\t{body}\n) "
+            "ON COMMIT DELETE ROWS"
+        )
+
+    def load_table_ref(self, spec: TableSpec) -> str:
+        return spec.qualified(spec.load_table)
+
+    def drop_table_sql(self, qualified: str) -> str:
+        return f"DROP TABLE {qualified} PURGE"
+
+    def widen_column_sql(self, spec: TableSpec, column: Column, table: str | None = None) -> str:
+        sql_type = column.type.sql(self.name)
+        return f"ALTER TABLE {spec.qualified(table)} MODIFY ({_ident(column.name)} {sql_type})"
+
+    def hard_delete_versions_sql(self, spec: TableSpec) -> str:
+        return f"DELETE FROM {spec.qualified()} WHERE sdc_table_version < :version"
+
+    def procedure_call_sql(self, procedure: str) -> str:
+        return f"BEGIN {procedure}; END;"
+
+    def prepare_value(self, kind: Kind, value: t.Any) -> t.Any:
+        if kind is Kind.BOOLEAN and value is not None:
+            return 1 if value else 0
+        return value
+
+    def input_sizes(self, spec: TableSpec) -> list[t.Any]:
+        """setinputsizes() arguments: one per load column, in order."""
+        import oracledb
+
+        sizes: list[t.Any] = []
+        for column in self.load_columns(spec):
+            sql_type = column.type.sql(self.name)
+            kind = column.type.kind
+            if kind is Kind.DATETIME:
+                sizes.append(oracledb.DB_TYPE_TIMESTAMP)
+            elif kind is Kind.DATE:
+                sizes.append(oracledb.DB_TYPE_DATE)
+            elif sql_type == "CLOB":
+                sizes.append(oracledb.DB_TYPE_LONG)
+            elif kind in (Kind.STRING, Kind.TIME):
+                sizes.append(column.type.length or 4000)
+            else:
+                sizes.append(oracledb.DB_TYPE_NUMBER)
+        return sizes
+
+    def insert_values_sql(self, table: str, spec: TableSpec) -> str:
+        cols = self.load_column_list(spec)
+        names = ", ".join(_ident(c) for c in cols)
+        binds = ", ".join(f":{i}" for i in range(1, len(cols) + 1))
+        return f"INSERT INTO {table} ({names}) VALUES ({binds})"
+
+    def bulk_load(
+        self, driver_conn: t.Any, table: str, spec: TableSpec, rows: list[tuple]
+    ) -> list[RowError]:
+        cursor = driver_conn.cursor()
+        try:
+            cursor.setinputsizes(*self.input_sizes(spec))
+            cursor.executemany(self.insert_values_sql(table, spec), rows, batcherrors=True)
+            errors = cursor.getbatcherrors() or []
+        finally:
+            cursor.close()
+        # Batch errors come back in any order; each carries the offset of its row.
+        return sorted(
+            (
+                RowError(index=int(e.offset), code=f"ORA-{int(e.code):05d}", message=e.message)
+                for e in errors
+            ),
+            key=lambda e: e.index,
+        )
+
+    @property
+    def isolates_by_bisection(self) -> bool:
+        return False
+
+
+def dialect_for(name: str) -> Dialect:
+    if name == "oracle":
+        return OracleDialect()
+    if name == "postgresql":
+        return PostgresDialect()
+    if name == "duckdb":
+        return DuckDBDialect()
+    msg = f"unsupported database dialect {name!r} (supported: oracle, postgresql, duckdb)"
+    raise ValueError(msg)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -1,0 +1,353 @@
+"""The sink loads batches: bulk into a load table, then one MERGE / INSERT per batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import time
+import typing as t
+
+import msgspec
+from singer_sdk.exceptions import MissingKeyPropertiesError
+from singer_sdk.sql import SQLSink
+
+from target_oracle_staging.connector import StagingConnector
+from target_oracle_staging.dialects import RowError
+from target_oracle_staging.ledger import Reject, StreamStats
+from target_oracle_staging.tables import (
+    ETL_RUN_ID,
+    EXTRACTION_DATE,
+    SDC_DELETED_AT,
+    SDC_TABLE_VERSION,
+    TableSpec,
+    build_table_spec,
+)
+from target_oracle_staging.types import CONVERTERS, ConversionError, Kind
+
+if t.TYPE_CHECKING:
+    from target_oracle_staging.target import TargetOracleStaging
+
+
+def _json_default(value: t.Any) -> t.Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return str(value)
+
+
+_reject_encoder = msgspec.json.Encoder(enc_hook=_json_default, decimal_format="number")
+
+
+def _encode_record(record: dict) -> str:
+    return _reject_encoder.encode(record).decode("utf-8")
+
+
+class StagingSink(SQLSink[StagingConnector]):
+    """One stream's staging table."""
+
+    connector_class = StagingConnector
+    MAX_SIZE_DEFAULT = 50_000
+
+    def __init__(
+        self,
+        target: TargetOracleStaging,
+        stream_name: str,
+        schema: dict,
+        key_properties: t.Sequence[str] | None,
+        connector: StagingConnector | None = None,
+    ) -> None:
+        self.run = target.run
+        super().__init__(target, stream_name, schema, key_properties, connector)
+        self.spec: TableSpec = build_table_spec(
+            stream_name,
+            self.schema,
+            list(key_properties or []),
+            prefix=self.run.table_prefix,
+            schema=self.config.get("default_target_schema"),
+            load_method=self.config.get("load_method"),
+        )
+        self.dialect = self.connector.dialect
+        self._rows: list[tuple] = []
+        self._rejects: list[Reject] = []
+        self._plan = self._conversion_plan()
+        self._source_keys = list(key_properties or [])
+        self._metadata = self.include_sdc_metadata_properties
+        self._sync_started_at = int(self.sync_started_at) if self.sync_started_at else None
+        self._sequence = 0
+        self._null = self.dialect.null
+
+    # -- names: the SDK asks the sink; the answer is the one name function ---------------
+    def conform_name(self, name: str, object_type: str | None = None) -> str:
+        from target_oracle_staging.names import to_identifier
+
+        return to_identifier(name)
+
+    @property
+    def table_name(self) -> str:
+        return self.spec.name
+
+    @property
+    def key_properties(self) -> t.Sequence[str]:
+        return self.spec.keys if hasattr(self, "spec") else []
+
+    def get_validator(self) -> None:
+        # The converters check every value against its column type and reject what does not
+        # fit, so the per-record JSON Schema validation would only repeat that work.
+        return None
+
+    @property
+    def current_size(self) -> int:
+        return len(self._rows) + len(self._rejects)
+
+    # -- setup -----------------------------------------------------------------------------
+    def _conversion_plan(self) -> list[tuple[str, t.Callable[[t.Any], t.Any], str]]:
+        plan = []
+        for column in self.spec.columns:
+            if column.source is None:
+                continue
+            convert = CONVERTERS[column.type.kind]
+            if self.dialect.name == "oracle" and column.type.kind is Kind.BOOLEAN:
+                convert = _oracle_boolean(convert)
+            plan.append((column.source, convert, column.name))
+        return plan
+
+    def setup(self) -> None:
+        run = self.run
+        run.ensure_started()
+        session = run.session
+        self.connector.ensure_schema(session, self.spec.schema)
+        if self.spec.load_method == "overwrite":
+            run.prepare_overwrite(self.spec)
+        else:
+            self.connector.ensure_table(session, self.spec)
+            self._prepare_load_table()
+        self.stats: StreamStats = run.stream_stats(self.spec)
+
+    def _prepare_load_table(self) -> None:
+        session = self.run.session
+        spec = self.spec
+        if self.dialect.name == "oracle":
+            self.connector.ensure_table(
+                session,
+                spec,
+                table=spec.load_table,
+                create_sql=self.dialect.create_load_table_sql(spec),
+                columns=self.dialect.load_columns(spec),
+            )
+            return
+        session.execute(self.dialect.drop_table_sql(spec.load_table.lower()))
+        session.execute(self.dialect.create_load_table_sql(spec))
+        session.commit()
+
+    # -- per record (the hot path) ---------------------------------------------------------
+    def add_record(self, record: dict, message: dict, line: int) -> None:
+        """Convert one record into a row; values that do not fit become rejects."""
+        for key in self._source_keys:
+            if key not in record:
+                msg = (
+                    f"stream {self.stream_name!r}, input line {line}: record is missing key "
+                    f"property {key!r} (key properties {self._source_keys})"
+                )
+                raise MissingKeyPropertiesError(msg)
+        if self._metadata:
+            self._add_metadata(record, message)
+        null = self._null
+        try:
+            row = [null if (v := record.get(p)) is None else c(v) for p, c, _ in self._plan]
+        except ConversionError:
+            self._reject_conversion(record, line)
+            return
+        row.append(self.run.run_id)
+        if self.spec.load_method == "append-only":
+            row.append(self.run.extraction_date)
+        row.append(line)
+        self._rows.append(tuple(row))
+
+    def _add_metadata(self, record: dict, message: dict) -> None:
+        self._sequence += 1
+        batch_time = self.run.batch_time
+        record["_sdc_extracted_at"] = message.get("time_extracted")
+        record["_sdc_received_at"] = batch_time
+        record["_sdc_batched_at"] = batch_time
+        record.setdefault("_sdc_deleted_at", None)
+        record["_sdc_sequence"] = self._sequence
+        record["_sdc_table_version"] = message.get("version")
+        record["_sdc_sync_started_at"] = self._sync_started_at
+
+    def _reject_conversion(self, record: dict, line: int) -> None:
+        for prop, convert, column in self._plan:
+            value = record.get(prop)
+            if value is None:
+                continue
+            try:
+                convert(value)
+            except ConversionError as exc:
+                self._rejects.append(
+                    self._reject(
+                        record,
+                        line,
+                        code="INVALID_VALUE",
+                        message=f"column {column} (property {prop!r}): {exc}",
+                    )
+                )
+                return
+
+    def _reject(self, record: dict, line: int, code: str, message: str) -> Reject:
+        key = ", ".join(f"{k}={record.get(k)!r}" for k in self._source_keys) or None
+        public = {k: v for k, v in record.items() if not k.startswith("_sdc_")}
+        return Reject(
+            stream=self.stream_name,
+            table=self.spec.name,
+            record_key=key,
+            code=code,
+            message=message,
+            record_json=_encode_record(public),
+            source_location=f"stream {self.stream_name}, input line {line}",
+        )
+
+    # -- per batch -------------------------------------------------------------------------
+    def process_batch(self, context: dict) -> None:
+        rows, self._rows = self._rows, []
+        rejects, self._rejects = self._rejects, []
+        run, stats = self.run, self.stats
+        self.tally_record_read(len(rows) + len(rejects))
+        self.record_counter_metric.increment(len(rows) + len(rejects))
+        stats.received += len(rows) + len(rejects)
+        started = time.perf_counter()
+        try:
+            if rows:
+                rejects.extend(self._load(rows))
+        except Exception as exc:
+            stats.status, stats.error = "FAILED", run.redact(str(exc))
+            stats.rejected += len(rejects)
+            run.ledger.write_rejects(run.run_id, rejects)
+            run.ledger.update_stream(run.run_id, stats, final=True)
+            raise
+        stats.rejected += len(rejects)
+        run.ledger.write_rejects(run.run_id, rejects)
+        run.ledger.update_stream(run.run_id, stats)
+        self.logger.info(
+            "Loaded %d rows into %s (%d rejected) in %.2fs",
+            len(rows) + len(rejects) - len(rejects),
+            self.spec.qualified(),
+            len(rejects),
+            time.perf_counter() - started,
+        )
+        run.check_rejects()
+
+    def _load(self, rows: list[tuple]) -> list[Reject]:
+        """Bulk-load, apply, commit. Returns the rows the database refused."""
+        spec, session, dialect = self.spec, self.run.session, self.dialect
+        if spec.load_method == "overwrite":
+            target_table = spec.qualified(spec.swap_table)
+        else:
+            self.connector.ensure_table(session, spec)  # once per batch: new columns, widening
+            target_table = dialect.load_table_ref(spec)
+        errors = self._bulk_load_isolating(target_table, rows, 0)
+        bad = {e.index for e in errors}
+        rejects = [self._db_reject(rows[e.index], e) for e in errors]
+        accepted = len(rows) - len(bad)
+        try:
+            if spec.load_method == "upsert" and accepted:
+                source = dialect.load_table_ref(spec)
+                matched = session.scalar(dialect.count_matched_sql(spec, source)) or 0
+                distinct = session.scalar(dialect.count_distinct_keys_sql(spec, source)) or 0
+                session.execute(dialect.merge_sql(spec, source))
+                self.stats.updated += matched
+                self.stats.inserted += distinct - matched
+                self.stats.duplicates += accepted - distinct
+                self.tally_duplicate_merged(accepted - distinct)
+            elif spec.load_method == "append-only" and accepted:
+                session.execute(
+                    dialect.insert_select_sql(spec, dialect.load_table_ref(spec), dedup=False)
+                )
+                self.stats.inserted += accepted
+            elif spec.load_method == "overwrite":
+                self.stats.inserted += accepted
+            if spec.load_method != "overwrite" and dialect.isolates_by_bisection:
+                session.execute(dialect.clear_load_table_sql(spec))
+            session.commit()  # Oracle: the global temporary load table empties itself here
+        except Exception:
+            session.rollback()
+            if spec.load_method != "overwrite" and dialect.isolates_by_bisection:
+                session.execute(dialect.clear_load_table_sql(spec))
+                session.commit()
+            raise
+        return rejects
+
+    def _bulk_load_isolating(self, table: str, rows: list[tuple], offset: int) -> list[RowError]:
+        """Load rows; when the database refuses the batch, split it to find the bad rows."""
+        session, dialect = self.run.session, self.dialect
+        if not dialect.isolates_by_bisection:
+            return session.bulk_load(table, self.spec, rows)
+        try:
+            session.bulk_load(table, self.spec, rows)
+            session.commit()
+        except Exception as exc:
+            session.rollback()
+            if not self.run.is_row_error(exc):
+                raise
+            if len(rows) == 1:
+                return [RowError(offset, type(exc).__name__, self.run.redact(str(exc)))]
+            middle = len(rows) // 2
+            return self._bulk_load_isolating(
+                table, rows[:middle], offset
+            ) + self._bulk_load_isolating(table, rows[middle:], offset + middle)
+        return []
+
+    def _db_reject(self, row: tuple, error: RowError) -> Reject:
+        null = self._null
+        record = {
+            (column.source or column.name): (None if value is null else value)
+            for column, value in zip(self.spec.columns, row, strict=False)
+            if column.source is not None
+        }
+        return self._reject(record, row[-1], code=error.code, message=error.message.strip())
+
+    # -- ACTIVATE_VERSION ------------------------------------------------------------------
+    def activate_version(self, new_version: int) -> None:
+        run, spec, session = self.run, self.spec, self.run.session
+        if spec.load_method == "overwrite":
+            self.logger.info(
+                "ACTIVATE_VERSION on overwrite stream %s: table is replaced", spec.stream
+            )
+            return
+        existing = session.reflect(spec.name, spec.schema)
+        if existing is None:
+            return
+        if SDC_TABLE_VERSION not in existing or (
+            not self.config.get("hard_delete") and SDC_DELETED_AT not in existing
+        ):
+            self.logger.warning(
+                "ACTIVATE_VERSION for %s ignored: add_record_metadata is off, so %s has no "
+                "SDC_TABLE_VERSION/SDC_DELETED_AT columns",
+                spec.stream,
+                spec.qualified(),
+            )
+            return
+        if self.config.get("hard_delete"):
+            deleted = session.execute(
+                self.dialect.hard_delete_versions_sql(spec), {"version": new_version}
+            )
+        else:
+            deleted = session.execute(
+                self.dialect.soft_delete_versions_sql(spec),
+                {"version": new_version, "deleted_at": run.batch_time_value()},
+            )
+        session.commit()
+        self.stats.deleted += max(deleted, 0)
+        run.ledger.update_stream(run.run_id, self.stats)
+
+    def clean_up(self) -> None:
+        self.record_counter_metric.exit()
+
+
+def _oracle_boolean(convert: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], t.Any]:
+    def to_number(value: t.Any) -> int:
+        return 1 if convert(value) else 0
+
+    return to_number
+
+
+__all__ = ["ETL_RUN_ID", "EXTRACTION_DATE", "StagingSink"]
