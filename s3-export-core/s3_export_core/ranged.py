@@ -22,6 +22,7 @@ class RangedReader(io.RawIOBase):
         self._chunk_start = 0
         self._chunk = b""
         self.requests = 0
+        self.fetched_bytes = 0
 
     def readable(self) -> bool:
         return True
@@ -56,6 +57,7 @@ class RangedReader(io.RawIOBase):
                 self._info, self._pos, max(wanted, self._chunk_size)
             )
             self.requests += 1
+            self.fetched_bytes += len(self._chunk)
             offset = 0
         data = self._chunk[offset : offset + wanted]
         buffer[: len(data)] = data
