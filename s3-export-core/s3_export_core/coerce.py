@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from s3_export_core.specs import ColumnSpec
 
@@ -43,9 +43,10 @@ def _format_regex(fmt: str) -> re.Pattern[str]:
     return re.compile("".join(parts) + r"\Z")
 
 
-def _temporal_converter(column: ColumnSpec) -> Converter:
+def _temporal_converter(column: ColumnSpec, zone: tzinfo) -> Converter:
     patterns = [_format_regex(fmt) for fmt in column.formats]
     as_date = column.type == "date"
+    is_utc = zone is UTC
     expected = " or ".join(column.formats)
 
     def convert(text: str) -> str:
@@ -67,7 +68,9 @@ def _temporal_converter(column: ColumnSpec) -> Converter:
             )
             if as_date:
                 return date(moment.year, moment.month, moment.day).isoformat()
-            return moment.isoformat()
+            if is_utc:
+                return moment.isoformat() + "+00:00"
+            return moment.replace(tzinfo=zone).astimezone(UTC).isoformat()
         msg = f"{text!r} does not match {expected}"
         raise ValueError(msg)
 
@@ -109,8 +112,11 @@ def _boolean_converter(column: ColumnSpec) -> Converter:
     return convert
 
 
-def converter_for(column: ColumnSpec) -> Converter | None:
-    """None means: keep the text as it is (strings)."""
+def converter_for(column: ColumnSpec, zone: tzinfo = UTC) -> Converter | None:
+    """None means: keep the text as it is (strings).
+
+    `zone` is the export's time zone for naive date-times; output is UTC with an offset.
+    """
     if column.type == "string":
         return None
     if column.type == "integer":
@@ -119,4 +125,4 @@ def converter_for(column: ColumnSpec) -> Converter | None:
         return _number
     if column.type == "boolean":
         return _boolean_converter(column)
-    return _temporal_converter(column)
+    return _temporal_converter(column, zone)

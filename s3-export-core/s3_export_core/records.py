@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any
 
 from s3_export_core.coerce import Converter, converter_for
@@ -59,6 +60,7 @@ class RowPlan:
         strict_schema: bool,
         on_bad_row: str,
         logger: logging.Logger,
+        zone: tzinfo = UTC,
     ) -> None:
         if on_bad_row not in ON_BAD_ROW_CHOICES:
             msg = f"on_bad_row must be one of {ON_BAD_ROW_CHOICES}, not {on_bad_row!r}"
@@ -86,7 +88,7 @@ class RowPlan:
                     _Slot(
                         name=column.name,
                         index=position.get(column.name, -1),
-                        convert=converter_for(column),
+                        convert=converter_for(column, zone),
                         nulls=nulls,
                         strip_for_nulls=any(token.strip() for token in nulls),
                     )

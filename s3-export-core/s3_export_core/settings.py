@@ -10,13 +10,12 @@ from s3_export_core.records import ON_BAD_ROW_CHOICES
 
 
 def snapshot_settings(
-    *, key_pattern: str, timestamp_format: str, bucket: str | None = None
+    *, key_pattern: str, timestamp_format: str, timezone: str = "UTC"
 ) -> dict[str, Any]:
     return th.PropertiesList(
         th.Property(
             "bucket",
             th.StringType,
-            default=bucket,
             description="S3 bucket holding the exports (ignored when local_path is set)",
         ),
         th.Property("prefix", th.StringType, default="", description="Key prefix to list"),
@@ -57,6 +56,13 @@ def snapshot_settings(
             "endpoint_url",
             th.StringType,
             description="S3-compatible endpoint (MinIO, moto, VPC endpoint)",
+        ),
+        th.Property(
+            "source_timezone",
+            th.StringType,
+            default=timezone,
+            description="Time zone of the export's naive date-times (IANA name); records carry "
+            "them converted to UTC",
         ),
         th.Property(
             "force_reload",

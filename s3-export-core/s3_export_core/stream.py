@@ -132,6 +132,7 @@ class SnapshotStream(Stream):
             strict_schema=bool(self.config.get("strict_schema")),
             on_bad_row=self.config.get("on_bad_row", "fail"),
             logger=self.logger,
+            zone=tap.source_timezone,
         )
         if self.spec is not None and self._plan.extra_columns:
             self._add_string_columns(self._plan.extra_columns)

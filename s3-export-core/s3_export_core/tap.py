@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import typing as t
+from datetime import UTC, tzinfo
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import Tap
 
@@ -42,6 +44,17 @@ class SnapshotTap(Tap):
         return make_storage(dict(self.config))
 
     @cached_property
+    def source_timezone(self) -> tzinfo:
+        name = self.config.get("source_timezone") or "UTC"
+        if name.upper() == "UTC":
+            return UTC
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = f"source_timezone {name!r} is not a known time zone"
+            raise ExportError(msg) from exc
+
+    @cached_property
     def key_pattern(self) -> KeyPattern:
         return KeyPattern(self.config["key_pattern"], self.config["timestamp_format"])
 
@@ -61,40 +74,73 @@ class SnapshotTap(Tap):
         return open_archive(self.storage, self.snapshot, wanted)
 
     def discover_streams(self) -> list[SnapshotStream]:
-        streams = [
-            SnapshotStream(self, spec, name=spec.stream, member=spec.member)
-            for spec in self.table_specs
-        ]
+        specs = self.table_specs
+        # Columns only the export knows (e.g. the 26 unnamed styles columns) come from the
+        # newest snapshot's header, so the catalog lists them.
+        peek = [spec.member for spec in specs if spec.unlisted_column_count]
+        headers: dict[str, list[str]] = {}
+        unlisted: list[str] = []
         if self.config.get("include_unlisted_members"):
-            streams.extend(self._unlisted_streams({s.member for s in streams}))
+            headers, unlisted = self._read_headers(peek, list_unlisted=True)
+        elif peek and (self.config.get("local_path") or self.config.get("bucket")):
+            try:
+                headers, _ = self._read_headers(peek, list_unlisted=False)
+            except Exception as exc:
+                self.logger.warning(
+                    "Could not read the headers of %s from the newest snapshot (%s); their "
+                    "columns beyond the spec are added when the stream syncs",
+                    peek,
+                    exc,
+                )
+        streams = [
+            SnapshotStream(
+                self,
+                spec,
+                name=spec.stream,
+                member=spec.member,
+                columns=headers.get(member_basename(spec.member)),
+            )
+            for spec in specs
+        ]
+        names = {spec.stream for spec in specs}
+        for member in unlisted:
+            name = stream_name_for_member(member)
+            if name in names:
+                msg = f"Unlisted member {member} maps to stream name {name}, already taken"
+                raise ExportError(msg)
+            names.add(name)
+            columns = headers.get(member_basename(member))
+            if columns is None:
+                self.logger.warning("Member %s is empty; no stream for it", member)
+                continue
+            streams.append(SnapshotStream(self, None, name=name, member=member, columns=columns))
         return streams
 
-    def _unlisted_streams(self, listed_members: set[str]) -> list[SnapshotStream]:
-        listed = {member_basename(member) for member in listed_members}
-        names = {spec.stream for spec in self.table_specs}
-        archive = open_archive(self.storage, self.snapshot, None)
-        streams: list[SnapshotStream] = []
+    def _read_headers(
+        self, members: list[str], *, list_unlisted: bool
+    ) -> tuple[dict[str, list[str]], list[str]]:
+        """Header of each wanted member (by file name), plus the CSV members without a spec."""
+        listed = {member_basename(spec.member) for spec in self.table_specs}
+        wanted = {member_basename(member) for member in members}
+        archive = open_archive(self.storage, self.snapshot, None if list_unlisted else wanted)
+        unlisted: list[str] = []
+        headers: dict[str, list[str]] = {}
         try:
-            for member in archive.member_names():
-                if member_basename(member) in listed or not member.lower().endswith(".csv"):
-                    continue
-                name = stream_name_for_member(member)
-                if name in names:
-                    msg = f"Unlisted member {member} maps to stream name {name}, already taken"
-                    raise ExportError(msg)
-                names.add(name)
+            if list_unlisted:
+                unlisted = [
+                    name
+                    for name in archive.member_names()
+                    if name.lower().endswith(".csv") and member_basename(name) not in listed
+                ]
+            for member in [*members, *unlisted]:
                 binary = archive.open_member(member)
-                where = f"{self.snapshot.location} member {member}"
-                first = next(iter_csv(binary, where), None) if binary else None
-                if binary is not None:
-                    binary.close()
-                if first is None:
-                    self.logger.warning("%s is empty; no stream for it", where)
+                if binary is None:
                     continue
-                columns = check_header(first[1], where)
-                streams.append(
-                    SnapshotStream(self, None, name=name, member=member, columns=columns)
-                )
+                where = f"{self.snapshot.location} member {member}"
+                first = next(iter_csv(binary, where), None)
+                binary.close()
+                if first is not None:
+                    headers[member_basename(member)] = check_header(first[1], where)
         finally:
             archive.close()
-        return streams
+        return headers, unlisted

@@ -32,6 +32,8 @@ ARCHIVES = {
         "timestamp_format": "%Y%m%d%H%M%S",
         "key_example": "20251221050003.zip",
         "layout": "ZIP with <Table>.csv members at the root",
+        "timezone": "UTC",
+        "timezone_note": "Timestamps are UTC (date-only values are Central midnight as UTC).",
     },
     "stellar": {
         "bucket": "resilient-ims-backups",
@@ -42,6 +44,9 @@ ARCHIVES = {
         "timestamp_format": "%Y-%m-%d_%H_%M",
         "key_example": "prod_resilient_2025-12-21_07_01-DATA.sql.gz",
         "layout": "gzip-compressed tar (despite the .sql.gz name) with data/<table>.csv members",
+        "timezone": "UTC",
+        "timezone_note": "Undocumented; the predecessor loaded naive values. Set source_timezone "
+        "if the Stellar server writes local time.",
     },
 }
 TEXT_DDL = ("NVARCHAR2", "VARCHAR2", "NCLOB", "CLOB", "CHAR")

@@ -20,6 +20,7 @@ class TapMoloS3(SnapshotTap):
     config_jsonschema = snapshot_settings(
         key_pattern=_ARCHIVE["key_pattern"],
         timestamp_format=_ARCHIVE["timestamp_format"],
+        timezone=_ARCHIVE.get("timezone", "UTC"),
     )
 
 
