@@ -333,3 +333,25 @@ def export_key(kind: str, moment: datetime) -> str:
     if kind == "molo":
         return moment.strftime("%Y%m%d%H%M%S.zip")
     return moment.strftime("prod_resilient_%Y-%m-%d_%H_%M-DATA.sql.gz")
+
+
+def write_samples(root: Path) -> list[ExportSummary]:
+    """The demo's bundled exports: samples/molo/<key>.zip and samples/stellar/<key>.sql.gz."""
+    summaries = []
+    for kind, when in (
+        ("molo", datetime(2025, 12, 21, 5, 0, 3)),
+        ("stellar", datetime(2025, 12, 21, 7, 1)),
+    ):
+        folder = root / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        # MOLO's .NET export writes a BOM and CRLF line ends; Stellar's MySQL side does not.
+        quirks = Quirks(bom=True, crlf=True) if kind == "molo" else Quirks()
+        summaries.append(write_export(kind, folder / export_key(kind, when), rows=5, quirks=quirks))
+    return summaries
+
+
+if __name__ == "__main__":
+    import sys
+
+    for written in write_samples(Path(sys.argv[1] if len(sys.argv) > 1 else "samples")):
+        print(f"{written.path}: {sum(written.rows.values())} rows in {len(written.rows)} tables")  # noqa: T201
