@@ -1,0 +1,1 @@
+"""Singer tap for Equinor's TR2000 piping-specification API."""

@@ -1,0 +1,105 @@
+"""The base stream: fetch an envelope, copy header scalars and context onto rows, conform types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from singer_sdk import SchemaDirectory, Stream, StreamSchema
+
+from tap_tr2000 import schemas
+from tap_tr2000.client import Envelope, Tr2000Client
+from tap_tr2000.conform import conform_row
+
+if TYPE_CHECKING:
+    from tap_tr2000.crawl import Crawler
+    from tap_tr2000.tap import TapTr2000
+
+
+class Tr2000Stream(Stream):
+    """A stream whose records are the rows of one `get…` array per call."""
+
+    array_key: ClassVar[str] = ""
+    array_key_is_prefix: ClassVar[bool] = False
+    # Position of the row in its response, for streams without a unique natural key.
+    sequence_field: ClassVar[str | None] = None
+    # Children keep no per-context state (thousands of partitions otherwise).
+    state_partitioning_keys: ClassVar[list[str] | None] = []  # type: ignore[misc]
+    schema = StreamSchema(SchemaDirectory(schemas))  # schemas/<stream name>.json
+
+    def __init__(self, tap: TapTr2000) -> None:
+        super().__init__(tap)
+        self._tap_tr2000 = tap
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        # Unchanged plants are skipped; a table-version switch would delete their rows.
+        return False
+
+    @property
+    def client(self) -> Tr2000Client:
+        return self._tap_tr2000.client
+
+    @property
+    def crawler(self) -> Crawler:
+        return self._tap_tr2000.crawler
+
+    def fetch(self, url: str) -> Envelope:
+        return self.client.fetch(url, self.array_key, prefix=self.array_key_is_prefix)
+
+    def records_from(self, envelope: Envelope, extra: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Rows with the envelope's header scalars and the context filled in, types conformed.
+
+        A row's own field always wins over a copied header scalar of the same name.
+        """
+        properties = self.schema["properties"]
+        header = {k: v for k, v in envelope.header.items() if k in properties}
+        seen: set[tuple[Any, ...]] = set()
+        for position, row in enumerate(envelope.rows, start=1):
+            if not isinstance(row, dict):
+                msg = f"stream {self.name}: row {position} at {envelope.url} is not an object"
+                raise TypeError(msg)
+            merged = {**header, **row, **extra}
+            if self.sequence_field:
+                merged[self.sequence_field] = position
+            record, unknown = conform_row(
+                merged,
+                properties,
+                url=envelope.url,
+                stream=self.name,
+                source_tz=self._tap_tr2000.source_timezone,
+            )
+            self._note_unknown(unknown, envelope.url)
+            self._check_duplicate(record, seen, envelope.url)
+            yield record
+
+    def _note_unknown(self, unknown: list[str], url: str) -> None:
+        known = self.crawler.counters.unknown_fields.setdefault(self.name, set())
+        new = sorted(set(unknown) - known)
+        if new:
+            known.update(new)
+            self.logger.warning(
+                "Stream %s: fields %s at %s are not in the schema and are not extracted",
+                self.name,
+                new,
+                url,
+            )
+
+    def _check_duplicate(
+        self, record: dict[str, Any], seen: set[tuple[Any, ...]], url: str
+    ) -> None:
+        if not self.primary_keys:
+            return
+        key = tuple(record.get(k) for k in self.primary_keys)
+        if key in seen:
+            self.crawler.counters.duplicate_keys += 1
+            self.logger.warning(
+                "Stream %s: key %s repeats at %s; a keyed load keeps the last row",
+                self.name,
+                dict(zip(self.primary_keys, key, strict=True)),
+                url,
+            )
+        seen.add(key)
+
+    def selected_children(self) -> list[Stream]:
+        return [c for c in self.child_streams if c.selected or c.has_selected_descendents]
