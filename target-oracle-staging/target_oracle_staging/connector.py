@@ -92,6 +92,10 @@ class Session:
         self.connection.rollback()
 
     def bulk_load(self, table: str, spec: TableSpec, rows: list[tuple]) -> list[RowError]:
+        # Open the SQLAlchemy transaction first, so commit()/rollback() reach the driver
+        # work done below (SQLAlchemy ignores them when it began nothing itself).
+        if not self.connection.in_transaction():
+            self.connection.begin()
         driver_conn = self.connection.connection.driver_connection
         if self.dialect.name == "duckdb":
             driver_conn = driver_conn._ConnectionWrapper__c

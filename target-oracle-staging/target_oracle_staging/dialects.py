@@ -34,6 +34,10 @@ def _ident(name: str) -> str:
     return name.lower()
 
 
+def constant_param(column: str) -> str:
+    return f"k_{column.lower()}"
+
+
 class _CsvNull(float):
     """Written by csv.QUOTE_NONNUMERIC as an unquoted empty field, which DuckDB reads as NULL.
 
@@ -85,12 +89,25 @@ class Dialect:
         return str(CreateTable(table).compile(dialect=self.sa_dialect)).strip()
 
     def load_columns(self, spec: TableSpec) -> list[Column]:
+        """Columns of the load/swap table: the bulk columns plus the arrival order."""
         seq = Column(LOAD_SEQ, ColumnType(Kind.INTEGER), nullable=False)
         keys = set(spec.keys)
         columns = [
-            Column(c.name, c.type, c.source, nullable=c.name not in keys) for c in spec.columns
+            Column(c.name, c.type, c.source, nullable=c.name not in keys) for c in spec.bulk_columns
         ]
         return [*columns, seq]
+
+    def select_list(self, spec: TableSpec, prefix: str = "") -> str:
+        """Target columns from a load table; batch constants come from bind parameters."""
+        items = []
+        for c in spec.columns:
+            if c in spec.constant_columns:
+                items.append(
+                    f"CAST(:{constant_param(c.name)} AS {c.type.sql(self.name)}) AS {_ident(c.name)}"
+                )
+            else:
+                items.append(f"{prefix}{_ident(c.name)}")
+        return ", ".join(items)
 
     def load_column_list(self, spec: TableSpec) -> list[str]:
         return [c.name for c in self.load_columns(spec)]
@@ -128,7 +145,7 @@ class Dialect:
     # -- DML ------------------------------------------------------------------------------
     def dedup_source_sql(self, spec: TableSpec, source: str) -> str:
         """The rows of `source`, keeping only the last arrival per key."""
-        cols = ", ".join(_ident(c.name) for c in spec.columns)
+        cols = self.select_list(spec)
         if not spec.keys:
             return f"SELECT {cols} FROM {source}"
         partition = ", ".join(_ident(k) for k in spec.keys)
@@ -168,7 +185,7 @@ class Dialect:
         select = (
             self.dedup_source_sql(spec, source)
             if dedup and spec.keys
-            else f"SELECT {cols} FROM {source}"
+            else f"SELECT {self.select_list(spec)} FROM {source}"
         )
         return f"INSERT INTO {spec.qualified()} ({cols}) {select}"
 
@@ -262,8 +279,17 @@ class DuckDBDialect(Dialect):
                 writer.writerows(rows)
             type_map = ", ".join(f"'{_ident(c.name)}': '{_duckdb_csv_type(c)}'" for c in columns)
             names = ", ".join(_ident(c.name) for c in columns)
+            # Date-times arrive as ISO text with offsets: read as TIMESTAMPTZ, store UTC. The
+            # explicit timezone() keeps DuckDB from reading them straight into TIMESTAMP
+            # (which would drop the offset).
+            select = ", ".join(
+                f"timezone('UTC', {_ident(c.name)})"
+                if c.type.kind is Kind.DATETIME
+                else _ident(c.name)
+                for c in columns
+            )
             driver_conn.execute(
-                f"INSERT INTO {table} ({names}) SELECT {names} FROM read_csv(?, "
+                f"INSERT INTO {table} ({names}) SELECT {select} FROM read_csv(?, "
                 f"columns={{{type_map}}}, header=false, quote='\"', escape='\"', "
                 "allow_quoted_nulls=false, auto_detect=false)",
                 [path],
@@ -274,6 +300,8 @@ class DuckDBDialect(Dialect):
 
 
 def _duckdb_csv_type(column: Column) -> str:
+    if column.type.kind is Kind.DATETIME:
+        return "TIMESTAMPTZ"
     return column.type.sql("duckdb")
 
 

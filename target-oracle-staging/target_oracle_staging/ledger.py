@@ -14,6 +14,7 @@ from target_oracle_staging.tables import Column, TableSpec
 from target_oracle_staging.types import ColumnType, Kind
 
 ERROR_TEXT_LIMIT = 4000
+RECORD_JSON_LIMIT = 1_000_000  # > 4000: CLOB on Oracle, TEXT/VARCHAR elsewhere
 
 
 def _col(name: str, kind: Kind, length: int | None = None, *, key: bool = False) -> Column:
@@ -57,7 +58,8 @@ def ledger_specs(schema: str | None) -> list[TableSpec]:
         _col("RECORD_KEY", ident, 1000),
         _col("ERROR_CODE", ident, 64),
         _col("ERROR_MESSAGE", ident, ERROR_TEXT_LIMIT),
-        _col("RECORD_JSON", Kind.JSON),
+        # Text, not JSON: a rejected record may hold what a JSON column refuses (\u0000).
+        _col("RECORD_JSON", ident, RECORD_JSON_LIMIT),
         _col("SOURCE_LOCATION", ident, 1000),
         _col("REJECTED_AT", Kind.DATETIME),
     ]

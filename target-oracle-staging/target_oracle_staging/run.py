@@ -10,6 +10,7 @@ import typing as t
 import uuid
 
 from target_oracle_staging.connector import StagingConnector
+from target_oracle_staging.dialects import constant_param
 from target_oracle_staging.ledger import Ledger, StreamStats
 from target_oracle_staging.tables import TableSpec, default_table_prefix, source_name_from_env
 
@@ -36,6 +37,7 @@ class RunContext:
         self.started_at = _utc_now()
         self.extraction_date = self.started_at
         self.batch_time = self.started_at
+        self.sync_started_at: int | None = None
         self.source_name = config.get("source_name") or source_name_from_env(
             os.environ.get("MELTANO_EXTRACTOR_NAME")
         )
@@ -93,6 +95,17 @@ class RunContext:
             self.streams[spec.stream] = stats
             self.ledger.start_stream(self.run_id, stats)
         return stats
+
+    def constants(self, spec: TableSpec) -> dict[str, t.Any]:
+        """Bind values for the batch-constant columns of `spec`."""
+        values = {
+            "ETL_RUN_ID": self.run_id,
+            "EXTRACTION_DATE": self.extraction_date,
+            "SDC_RECEIVED_AT": self.batch_time,
+            "SDC_BATCHED_AT": self.batch_time,
+            "SDC_SYNC_STARTED_AT": self.sync_started_at,
+        }
+        return {constant_param(c.name): values[c.name] for c in spec.constant_columns}
 
     def batch_time_value(self) -> dt.datetime:
         return _utc_now()
@@ -164,7 +177,9 @@ class RunContext:
             source = spec.qualified(spec.swap_table)
             try:
                 session.execute(dialect.delete_all_sql(spec))
-                session.execute(dialect.insert_select_sql(spec, source, dedup=True))
+                session.execute(
+                    dialect.insert_select_sql(spec, source, dedup=True), self.constants(spec)
+                )
                 session.commit()
             except Exception:
                 session.rollback()

@@ -14,6 +14,7 @@ from singer_sdk.sql import SQLSink
 from target_oracle_staging.connector import StagingConnector
 from target_oracle_staging.dialects import RowError
 from target_oracle_staging.ledger import Reject, StreamStats
+from target_oracle_staging.rows import compile_row_builder
 from target_oracle_staging.tables import (
     ETL_RUN_ID,
     EXTRACTION_DATE,
@@ -71,8 +72,8 @@ class StagingSink(SQLSink[StagingConnector]):
         self._rows: list[tuple] = []
         self._rejects: list[Reject] = []
         self._plan = self._conversion_plan()
+        self._build = compile_row_builder(self.spec, self.dialect)
         self._source_keys = list(key_properties or [])
-        self._metadata = self.include_sdc_metadata_properties
         self._sync_started_at = int(self.sync_started_at) if self.sync_started_at else None
         self._sequence = 0
         self._null = self.dialect.null
@@ -103,8 +104,8 @@ class StagingSink(SQLSink[StagingConnector]):
     # -- setup -----------------------------------------------------------------------------
     def _conversion_plan(self) -> list[tuple[str, t.Callable[[t.Any], t.Any], str]]:
         plan = []
-        for column in self.spec.columns:
-            if column.source is None:
+        for column in self.spec.bulk_columns:
+            if column.source is None or column.source.startswith("_sdc_"):
                 continue
             convert = CONVERTERS[column.type.kind]
             if self.dialect.name == "oracle" and column.type.kind is Kind.BOOLEAN:
@@ -150,30 +151,14 @@ class StagingSink(SQLSink[StagingConnector]):
                     f"property {key!r} (key properties {self._source_keys})"
                 )
                 raise MissingKeyPropertiesError(msg)
-        if self._metadata:
-            self._add_metadata(record, message)
-        null = self._null
+        self._sequence += 1
         try:
-            row = [null if (v := record.get(p)) is None else c(v) for p, c, _ in self._plan]
+            row = self._build(record, message, self._sequence)
         except ConversionError:
             self._reject_conversion(record, line)
             return
-        row.append(self.run.run_id)
-        if self.spec.load_method == "append-only":
-            row.append(self.run.extraction_date)
         row.append(line)
-        self._rows.append(tuple(row))
-
-    def _add_metadata(self, record: dict, message: dict) -> None:
-        self._sequence += 1
-        batch_time = self.run.batch_time
-        record["_sdc_extracted_at"] = message.get("time_extracted")
-        record["_sdc_received_at"] = batch_time
-        record["_sdc_batched_at"] = batch_time
-        record.setdefault("_sdc_deleted_at", None)
-        record["_sdc_sequence"] = self._sequence
-        record["_sdc_table_version"] = message.get("version")
-        record["_sdc_sync_started_at"] = self._sync_started_at
+        self._rows.append(row)
 
     def _reject_conversion(self, record: dict, line: int) -> None:
         for prop, convert, column in self._plan:
@@ -253,14 +238,15 @@ class StagingSink(SQLSink[StagingConnector]):
                 source = dialect.load_table_ref(spec)
                 matched = session.scalar(dialect.count_matched_sql(spec, source)) or 0
                 distinct = session.scalar(dialect.count_distinct_keys_sql(spec, source)) or 0
-                session.execute(dialect.merge_sql(spec, source))
+                session.execute(dialect.merge_sql(spec, source), self.run.constants(spec))
                 self.stats.updated += matched
                 self.stats.inserted += distinct - matched
                 self.stats.duplicates += accepted - distinct
                 self.tally_duplicate_merged(accepted - distinct)
             elif spec.load_method == "append-only" and accepted:
                 session.execute(
-                    dialect.insert_select_sql(spec, dialect.load_table_ref(spec), dedup=False)
+                    dialect.insert_select_sql(spec, dialect.load_table_ref(spec), dedup=False),
+                    self.run.constants(spec),
                 )
                 self.stats.inserted += accepted
             elif spec.load_method == "overwrite":
@@ -300,7 +286,7 @@ class StagingSink(SQLSink[StagingConnector]):
         null = self._null
         record = {
             (column.source or column.name): (None if value is null else value)
-            for column, value in zip(self.spec.columns, row, strict=False)
+            for column, value in zip(self.spec.bulk_columns, row, strict=False)
             if column.source is not None
         }
         return self._reject(record, row[-1], code=error.code, message=error.message.strip())

@@ -15,6 +15,12 @@ SDC_DELETED_AT = "SDC_DELETED_AT"
 
 LOAD_METHODS = ("upsert", "overwrite", "append-only")
 
+# Columns whose value is the same for a whole batch: they are not shipped row by row through
+# the bulk path but set once in the MERGE / INSERT ... SELECT (bind parameters).
+BATCH_CONSTANT_COLUMNS = frozenset(
+    {ETL_RUN_ID, EXTRACTION_DATE, "SDC_RECEIVED_AT", "SDC_BATCHED_AT", "SDC_SYNC_STARTED_AT"}
+)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -38,6 +44,15 @@ class TableSpec:
 
     def __post_init__(self) -> None:
         self.column_by_name = {c.name: c for c in self.columns}
+
+    @property
+    def bulk_columns(self) -> list[Column]:
+        """The columns that travel row by row (everything but the batch constants)."""
+        return [c for c in self.columns if c.name not in BATCH_CONSTANT_COLUMNS]
+
+    @property
+    def constant_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.name in BATCH_CONSTANT_COLUMNS]
 
     @property
     def load_table(self) -> str:

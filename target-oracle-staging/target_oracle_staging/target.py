@@ -153,6 +153,7 @@ class TargetOracleStaging(SQLTarget):
         super().__init__(*args, **kwargs)
         self.max_parallelism = 1  # one database session, batches in arrival order
         self.run = RunContext(self.config, self.target_connector)
+        self.run.sync_started_at = self.initialized_at
         self._held_state: dict | None = None
         self._failed = False
         self._records_since_age_check = 0
