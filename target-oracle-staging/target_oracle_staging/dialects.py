@@ -102,9 +102,8 @@ class Dialect:
         items = []
         for c in spec.columns:
             if c in spec.constant_columns:
-                items.append(
-                    f"CAST(:{constant_param(c.name)} AS {c.type.sql(self.name)}) AS {_ident(c.name)}"
-                )
+                param, sql_type = constant_param(c.name), c.type.sql(self.name)
+                items.append(f"CAST(:{param} AS {sql_type}) AS {_ident(c.name)}")
             else:
                 items.append(f"{prefix}{_ident(c.name)}")
         return ", ".join(items)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 
 import pytest
 import sqlalchemy as sa
 from singer_sdk.testing import get_target_test_class
-
 from target_oracle_staging.target import TargetOracleStaging
 
 PG_URL = os.environ.get("TESTKIT_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _PG_SCHEMA = f"t_sdk_{uuid.uuid4().hex[:10]}"
-_DUCKDB_DIR = f"/tmp/target_oracle_staging_sdk_{uuid.uuid4().hex[:10]}"
+_DUCKDB_DIR = tempfile.mkdtemp(prefix="target_oracle_staging_sdk_")
 
 _Duck = get_target_test_class(
     TargetOracleStaging,
