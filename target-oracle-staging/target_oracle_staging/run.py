@@ -46,6 +46,7 @@ class RunContext:
         self.max_rejects = int(config.get("max_rejects") or 0)
         self.streams: dict[str, StreamStats] = {}
         self.overwrites: dict[str, TableSpec] = {}
+        self.pending_versions: dict[str, tuple[t.Any, int]] = {}
         self._started = False
         self._session: t.Any = None
         self._ledger: Ledger | None = None
@@ -167,7 +168,13 @@ class RunContext:
 
     @property
     def overwrite_pending(self) -> bool:
-        return bool(self.overwrites)
+        return bool(self.overwrites) or bool(self.pending_versions)
+
+    def finish_versions(self) -> None:
+        """Retire rows of older versions for every stream that activated a version."""
+        for stream, (sink, version) in list(self.pending_versions.items()):
+            sink.retire_old_versions(version)
+            del self.pending_versions[stream]
 
     def finish_overwrites(self) -> None:
         """Replace each overwrite table's rows with the run's rows in one transaction."""

@@ -293,18 +293,26 @@ class StagingSink(SQLSink[StagingConnector]):
 
     # -- ACTIVATE_VERSION ------------------------------------------------------------------
     def activate_version(self, new_version: int) -> None:
-        run, spec, session = self.run, self.spec, self.run.session
-        if spec.load_method == "overwrite":
+        """Remember the version; older versions are retired when the run has loaded everything.
+
+        SDK taps send ACTIVATE_VERSION before the records of a full-table sync. Retiring old
+        rows right away would empty the table for the length of the sync (and leave it
+        half-empty if the sync fails), so it happens once, after the last batch committed.
+        """
+        if self.spec.load_method == "overwrite":
             self.logger.info(
-                "ACTIVATE_VERSION on overwrite stream %s: table is replaced", spec.stream
+                "ACTIVATE_VERSION on overwrite stream %s: table is replaced", self.spec.stream
             )
             return
+        self.run.pending_versions[self.stream_name] = (self, new_version)
+
+    def retire_old_versions(self, version: int) -> None:
+        run, spec, session = self.run, self.spec, self.run.session
         existing = session.reflect(spec.name, spec.schema)
         if existing is None:
             return
-        if SDC_TABLE_VERSION not in existing or (
-            not self.config.get("hard_delete") and SDC_DELETED_AT not in existing
-        ):
+        hard = bool(self.config.get("hard_delete"))
+        if SDC_TABLE_VERSION not in existing or (not hard and SDC_DELETED_AT not in existing):
             self.logger.warning(
                 "ACTIVATE_VERSION for %s ignored: add_record_metadata is off, so %s has no "
                 "SDC_TABLE_VERSION/SDC_DELETED_AT columns",
@@ -312,17 +320,25 @@ class StagingSink(SQLSink[StagingConnector]):
                 spec.qualified(),
             )
             return
-        if self.config.get("hard_delete"):
-            deleted = session.execute(
-                self.dialect.hard_delete_versions_sql(spec), {"version": new_version}
-            )
+        if hard:
+            sql, params = self.dialect.hard_delete_versions_sql(spec), {"version": version}
         else:
-            deleted = session.execute(
-                self.dialect.soft_delete_versions_sql(spec),
-                {"version": new_version, "deleted_at": run.batch_time_value()},
-            )
-        session.commit()
+            sql = self.dialect.soft_delete_versions_sql(spec)
+            params = {"version": version, "deleted_at": run.batch_time_value()}
+        try:
+            deleted = session.execute(sql, params)
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
         self.stats.deleted += max(deleted, 0)
+        self.logger.info(
+            "Version %s of %s active: %d older rows %s",
+            version,
+            spec.qualified(),
+            deleted,
+            "deleted" if hard else "marked SDC_DELETED_AT",
+        )
         run.ledger.update_stream(run.run_id, self.stats)
 
     def clean_up(self) -> None:

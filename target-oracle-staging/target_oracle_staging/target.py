@@ -194,12 +194,16 @@ class TargetOracleStaging(SQLTarget):
         self._emit_state_if_covered()
 
     def _process_activate_version_message(self, message_dict: dict) -> None:
-        # Load what was received before the message, then retire older versions.
+        self._assert_line_requires(message_dict, requires={"stream", "version"})
         stream_name = message_dict["stream"]
-        for stream_map in self.mapper.stream_maps.get(stream_name, []):
-            if self.sink_exists(stream_map.stream_alias):
-                self.drain_one(self._sinks_active[stream_map.stream_alias])
-        super()._process_activate_version_message(message_dict)
+        if stream_name not in self.mapper.stream_maps:
+            self._assert_sink_exists(stream_name)
+        for stream_map in self.mapper.stream_maps[stream_name]:
+            sink = self.get_sink(stream_map.stream_alias)
+            if not sink.process_activate_version_messages:
+                self.logger.warning("ACTIVATE_VERSION ignored for %s (disabled)", sink.stream_name)
+                continue
+            sink.activate_version(message_dict["version"])
 
     def drain_one(self, sink: t.Any) -> None:  # type: ignore[override]
         super().drain_one(sink)
@@ -234,6 +238,7 @@ class TargetOracleStaging(SQLTarget):
             run.ensure_started()
             super().process_endofpipe()  # drain every sink; STATE waits for overwrite swaps
             run.finish_overwrites()
+            run.finish_versions()
             if self._held_state is not None or self._latest_state:
                 self._write_state_message(copy.deepcopy(self._held_state or self._latest_state))
             for stats in run.streams.values():

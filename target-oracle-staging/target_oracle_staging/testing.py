@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 
@@ -37,8 +38,12 @@ def state_message(value: dict) -> dict:
     return {"type": "STATE", "value": value}
 
 
+_encoder = msgspec.json.Encoder(decimal_format="number")
+
+
 def to_lines(messages: list[dict]) -> str:
-    return "".join(json.dumps(m) + "\n" for m in messages)
+    """Singer JSON lines; Decimals are written as JSON numbers with every digit."""
+    return "".join(_encoder.encode(m).decode("utf-8") + "\n" for m in messages)
 
 
 @dataclass
