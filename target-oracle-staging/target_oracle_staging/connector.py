@@ -123,18 +123,24 @@ class DryRunSession:
 
     dialect: Dialect
     statements: list[str] = field(default_factory=list)
+    parameters: list[t.Any] = field(default_factory=list)
     tables: dict[str, dict[str, ColumnType]] = field(default_factory=dict)
+    # A driver connection (e.g. create_autospec(oracledb.Connection)) to run the dialect's
+    # bulk path against instead of only recording its INSERT statement.
+    driver_connection: t.Any = None
 
     def execute(self, sql: str, params: dict | None = None) -> int:
         self.statements.append(sql)
-        self._track_ddl(sql)
+        self.parameters.append(params)
         return 0
 
     def execute_many(self, sql: str, params: list[dict]) -> None:
         self.statements.append(sql)
+        self.parameters.append(params)
 
     def scalar(self, sql: str, params: dict | None = None) -> t.Any:
         self.statements.append(sql)
+        self.parameters.append(params)
         return 0
 
     def commit(self) -> None:
@@ -150,6 +156,9 @@ class DryRunSession:
         insert = getattr(self.dialect, "insert_values_sql", None)
         if insert is not None:
             self.statements.append(insert(table, spec))
+            self.parameters.append(None)
+        if self.driver_connection is not None:
+            return self.dialect.bulk_load(self.driver_connection, table, spec, rows)
         return []
 
     def reflect(self, table: str, schema: str | None) -> dict[str, t.Any] | None:
@@ -158,9 +167,6 @@ class DryRunSession:
 
     def register_table(self, spec: TableSpec, table: str, columns: list[Column]) -> None:
         self.tables[spec.qualified(table)] = {c.name: c.type for c in columns}
-
-    def _track_ddl(self, sql: str) -> None:
-        return None
 
     def close(self) -> None:
         return None

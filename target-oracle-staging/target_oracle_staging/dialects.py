@@ -364,7 +364,8 @@ class OracleDialect(Dialect):
     def insert_values_sql(self, table: str, spec: TableSpec) -> str:
         cols = self.load_column_list(spec)
         names = ", ".join(_ident(c) for c in cols)
-        binds = ", ".join(f":{i}" for i in range(1, len(cols) + 1))
+        # Positional binding: with rows given as sequences the names only need to be unique.
+        binds = ", ".join(f":v{i}" for i in range(1, len(cols) + 1))
         return f"INSERT INTO {table} ({names}) VALUES ({binds})"
 
     def bulk_load(

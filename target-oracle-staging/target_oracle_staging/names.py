@@ -16,6 +16,24 @@ _NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 _ACRONYM_BEFORE_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])")  # PCSRev -> PCS_Rev
 _LOWER_BEFORE_UPPER = re.compile(r"([a-z0-9])([A-Z])")  # plantCode -> plant_Code
 _UNDERSCORES = re.compile(r"_+")
+# Letters NFKD does not decompose into ASCII (common in Nordic and German field names).
+_TRANSLITERATE = str.maketrans(
+    {
+        "Æ": "Ae",
+        "æ": "ae",
+        "Ø": "O",
+        "ø": "o",
+        "ß": "ss",
+        "Œ": "Oe",
+        "œ": "oe",
+        "Þ": "Th",
+        "þ": "th",
+        "Ð": "D",
+        "ð": "d",
+        "Ł": "L",
+        "ł": "l",
+    }
+)
 
 
 class NameClashError(ValueError):
@@ -45,7 +63,11 @@ def to_identifier(name: str, max_bytes: int = MAX_IDENTIFIER_BYTES) -> str:
     `_sdc_extracted_at` -> SDC_EXTRACTED_AT. Reserved words get a trailing underscore
     (`Date` -> DATE_); names that do not start with a letter get an `N_` prefix.
     """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    ascii_name = (
+        unicodedata.normalize("NFKD", name.translate(_TRANSLITERATE))
+        .encode("ascii", "ignore")
+        .decode("ascii")
+    )
     snake = _NON_ALNUM.sub("_", ascii_name)
     snake = _ACRONYM_BEFORE_WORD.sub(r"\1_\2", snake)
     snake = _LOWER_BEFORE_UPPER.sub(r"\1_\2", snake)

@@ -374,6 +374,8 @@ DUCKDB_RESERVED = frozenset(
     [
         "ANTI",
         "ASOF",
+        "DESCRIBE",
+        "SHOW",
         "COLUMNS",
         "EXCLUDE",
         "GLOB",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from target_oracle_staging.testing import (
     Database,
     record_message,

@@ -32,7 +32,7 @@ def test_every_type_round_trips(database: Database) -> None:
     records = [
         {
             "id": 1,
-            "label": 'Ålesund – «quoted», "double", comma, newline\nand tab\t',
+            "label": 'Ålesund \u2013 «quoted», "double", comma, newline\nand tab\t',
             "long_text": LONG_TEXT,
             "price": Decimal("12345.6789"),
             "ratio": 1.5,

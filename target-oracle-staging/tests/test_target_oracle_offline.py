@@ -1,0 +1,349 @@
+"""Oracle without an Oracle server: dry-run statements, sqlglot, and the oracledb bulk path."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from unittest.mock import create_autospec
+
+import oracledb
+import pytest
+import sqlglot
+from sqlglot import exp
+from target_oracle_staging.connector import oracle_connect_params
+from target_oracle_staging.ddl_review import dry_run, main, schema_messages_from_catalog
+from target_oracle_staging.dialects import OracleDialect
+from target_oracle_staging.names import MAX_IDENTIFIER_BYTES
+from target_oracle_staging.reserved_words import RESERVED_WORDS
+from target_oracle_staging.tables import build_table_spec
+from target_oracle_staging.target import TargetOracleStaging
+from target_oracle_staging.testing import record_message, schema_message, to_lines
+
+# -- the schemas of all three taps -----------------------------------------------------------
+
+
+def _tap_catalogs() -> dict[str, dict]:
+    """The discovered catalogs of the three taps (offline discovery, no network)."""
+    from tap_molo_s3.tap import TapMoloS3
+    from tap_stellar_s3.tap import TapStellarS3
+    from tap_tr2000.tap import TapTr2000
+
+    return {
+        cls.name: cls(config={}, validate_config=False).catalog_dict
+        for cls in (TapTr2000, TapMoloS3, TapStellarS3)
+    }
+
+
+def _sample_value(schema: dict, n: int) -> object:  # noqa: PLR0911
+    types = schema.get("type", "string")
+    types = {types} if isinstance(types, str) else set(types)
+    if schema.get("format") == "date-time":
+        return f"2024-01-0{n}T10:00:00+02:00"
+    if schema.get("format") == "date":
+        return f"2024-01-0{n}"
+    if "integer" in types:
+        return n
+    if "number" in types:
+        return n + 0.5
+    if "boolean" in types:
+        return n % 2 == 0
+    if "object" in types:
+        return {"n": n}
+    if "array" in types:
+        return [n]
+    return f"value {n}"
+
+
+def _messages_for(catalog: dict) -> list[dict]:
+    messages = []
+    for schema_msg in schema_messages_from_catalog(catalog):
+        messages.append(schema_msg)
+        props = schema_msg["schema"]["properties"]
+        for n in (1, 2, 1):  # a duplicate key inside the batch
+            record = {name: _sample_value(prop, n) for name, prop in props.items()}
+            messages.append(record_message(schema_msg["stream"], record, version=1))
+        messages.append({"type": "ACTIVATE_VERSION", "stream": schema_msg["stream"], "version": 1})
+    return messages
+
+
+@pytest.fixture(scope="module")
+def tap_catalogs() -> dict[str, dict]:
+    return _tap_catalogs()
+
+
+@pytest.fixture(scope="module", params=["upsert", "append-only", "overwrite"])
+def oracle_statements(request, tap_catalogs) -> tuple[str, list[str], dict]:
+    statements: list[str] = []
+    for tap, catalog in tap_catalogs.items():
+        source = tap.removeprefix("tap-").removesuffix("-s3").upper()
+        config = {"source_name": source, "load_method": request.param, "hard_delete": True}
+        statements += dry_run(_messages_for(catalog), config)
+    return request.param, statements, tap_catalogs
+
+
+def _parse(statement: str) -> exp.Expression:
+    return sqlglot.parse_one(statement, read="oracle", error_level=sqlglot.ErrorLevel.RAISE)
+
+
+def test_every_statement_parses_as_oracle(oracle_statements) -> None:
+    _, statements, _ = oracle_statements
+    assert len(statements) > 100
+    for statement in statements:
+        _parse(statement)
+
+
+def test_identifiers_fit_and_are_not_reserved(oracle_statements) -> None:
+    _, statements, _ = oracle_statements
+    seen = set()
+    for statement in statements:
+        for identifier in _parse(statement).find_all(exp.Identifier):
+            name = identifier.name
+            seen.add(name)
+            assert len(name.encode()) <= MAX_IDENTIFIER_BYTES, statement
+            assert not identifier.quoted, statement
+            assert name.upper() not in RESERVED_WORDS, (name, statement)
+    assert "stg_tr2000_plants" in seen
+    assert "stg_molo_marina_locations" in seen or any(n.startswith("stg_molo_") for n in seen)
+
+
+def test_types_are_valid_oracle_types(oracle_statements) -> None:
+    _, statements, catalogs = oracle_statements
+    ddl = "\n".join(s for s in statements if s.startswith("CREATE"))
+    assert not re.search(r"VARCHAR2(?!\(\d+ CHAR\))", ddl), "lengthless VARCHAR2"
+    assert not re.search(r"\b(DECIMAL|NUMERIC)\b", ddl), "scale-less DECIMAL"
+    for forbidden in ("DATETIME", "BOOLEAN", "UUID", " TEXT", "JSONB", " TIME,", "DOUBLE"):
+        assert forbidden not in ddl
+    plants = next(s for s in statements if s.startswith("CREATE TABLE stg_tr2000_plants "))
+    assert "plant_id NUMBER(38) NOT NULL" in plants or "plant_id VARCHAR2" in plants
+    # every date-time property of every tap is a TIMESTAMP(6) column
+    for catalog in catalogs.values():
+        for entry in catalog["streams"]:
+            for prop, prop_schema in entry["schema"]["properties"].items():
+                if prop_schema.get("format") == "date-time":
+                    column = re.escape(_lower_identifier(prop))
+                    assert re.search(rf"\b{column} TIMESTAMP\(6\)", ddl), (entry["stream"], prop)
+
+
+def _lower_identifier(prop: str) -> str:
+    from target_oracle_staging.names import to_identifier
+
+    return to_identifier(prop).lower()
+
+
+def test_merge_source_keeps_the_last_record_per_key(oracle_statements) -> None:
+    method, statements, _ = oracle_statements
+    merges = [s for s in statements if s.startswith("MERGE")]
+    if method != "upsert":
+        assert merges == []
+        return
+    assert len(merges) > 50
+    for merge in merges:
+        tree = _parse(merge)
+        using = tree.args["using"]
+        window = next(using.find_all(exp.Window))
+        assert window.this.key == "rownumber"
+        assert "ld__seq DESC" in window.sql(dialect="oracle")
+        assert "ld__rn = 1" in merge
+        assert re.search(r"ON \(t\.\w+ = s\.\w+", merge)
+
+
+def test_overwrite_swaps_in_one_transaction(oracle_statements) -> None:
+    method, statements, _ = oracle_statements
+    if method != "overwrite":
+        return
+    delete_at = next(i for i, s in enumerate(statements) if s == "DELETE FROM stg_tr2000_plants")
+    insert = statements[delete_at + 1]
+    assert insert.startswith("INSERT INTO stg_tr2000_plants ")
+    assert "FROM stg_tr2000_plants__new" in insert
+    assert statements[delete_at + 2] == "DROP TABLE stg_tr2000_plants__new PURGE"
+
+
+def test_load_tables_are_global_temporary(oracle_statements) -> None:
+    method, statements, _ = oracle_statements
+    gtts = [s for s in statements if s.startswith("CREATE GLOBAL TEMPORARY TABLE")]
+    if method == "overwrite":
+        assert gtts == []
+    else:
+        assert gtts
+        assert all(s.endswith("ON COMMIT DELETE ROWS") for s in gtts)
+
+
+def test_ddl_review_command_prints_oracle_ddl(tmp_path, capsys) -> None:
+    singer = tmp_path / "schemas.jsonl"
+    singer.write_text(
+        to_lines(
+            [
+                schema_message(
+                    "plants",
+                    {
+                        "PlantID": {"type": "integer"},
+                        "LongDescription": {"type": "string", "maxLength": 8000},
+                    },
+                    ["PlantID"],
+                )
+            ]
+        )
+    )
+    assert main([str(singer)]) == 0
+    out = capsys.readouterr().out
+    assert "CREATE TABLE stg_plants (" in out
+    assert "plant_id NUMBER(38) NOT NULL" in out
+    assert "long_description CLOB" in out
+    assert "CREATE TABLE etl_control (" in out
+    assert "MERGE" not in out
+    for statement in filter(None, (s.strip() for s in out.split(";\n"))):
+        _parse(statement)
+
+
+# -- the oracledb bulk path against an autospec'd connection ----------------------------------
+
+
+@dataclass
+class FakeBatchError:
+    """What cursor.getbatcherrors() returns: offset, code and message of each refused row."""
+
+    offset: int
+    code: int
+    message: str
+
+
+PROPS = {
+    "id": {"type": "integer"},
+    "name": {"type": ["null", "string"], "maxLength": 10},
+    "changed_at": {"type": ["null", "string"], "format": "date-time"},
+    "day": {"type": ["null", "string"], "format": "date"},
+    "active": {"type": ["null", "boolean"]},
+    "notes": {"type": ["null", "string"], "maxLength": 9000},
+}
+
+
+def _autospec_connection(errors: list[FakeBatchError]):
+    connection = create_autospec(oracledb.Connection, instance=True)
+    cursor = create_autospec(oracledb.Cursor, instance=True)
+    connection.cursor.return_value = cursor
+    cursor.getbatcherrors.return_value = errors
+    return connection, cursor
+
+
+def test_bulk_path_sets_input_sizes_and_uses_batch_errors() -> None:
+    spec = build_table_spec(
+        "items", {"properties": PROPS}, ["id"], prefix="STG_", schema=None, load_method=None
+    )
+    dialect = OracleDialect()
+    connection, cursor = _autospec_connection([])
+    rows = [[1, "a", dt.datetime(2024, 1, 1), dt.date(2024, 1, 1), 1, "n", 10]]
+    assert dialect.bulk_load(connection, "stg_items__ld", spec, rows) == []
+
+    sizes = cursor.setinputsizes.call_args.args
+    columns = [c.name for c in dialect.load_columns(spec)]
+    by_column = dict(zip(columns, sizes, strict=True))
+    assert by_column["CHANGED_AT"] is oracledb.DB_TYPE_TIMESTAMP
+    assert by_column["DAY"] is oracledb.DB_TYPE_DATE
+    assert by_column["NAME"] == 10
+    assert by_column["NOTES"] is oracledb.DB_TYPE_LONG
+    assert by_column["ID"] is oracledb.DB_TYPE_NUMBER
+    sql, bound = cursor.executemany.call_args.args
+    assert cursor.executemany.call_args.kwargs == {"batcherrors": True}
+    assert bound is rows
+    assert sql.startswith("INSERT INTO stg_items__ld (id, name, changed_at, day, active, notes")
+    assert ":v7)" in sql
+    _parse(sql)
+    cursor.close.assert_called_once()
+
+
+def test_batch_errors_map_to_the_right_records_even_out_of_order() -> None:
+    errors = [
+        FakeBatchError(offset=3, code=12899, message="ORA-12899: value too large for column NAME"),
+        FakeBatchError(offset=1, code=1722, message="ORA-01722: invalid number"),
+    ]
+    connection, _ = _autospec_connection(errors)
+    target = TargetOracleStaging(config={"dry_run_dialect": "oracle", "max_rejects": 5})
+    target.run.session.driver_connection = connection
+    records = [
+        {"id": n, "name": f"n{n}", "changed_at": "2024-05-01T12:00:00+02:00", "active": n % 2 == 0}
+        for n in range(1, 6)
+    ]
+    messages = [
+        schema_message("items", PROPS, ["id"]),
+        *[record_message("items", r) for r in records],
+    ]
+    with contextlib.redirect_stdout(io.StringIO()):
+        target.listen(io.StringIO(to_lines(messages)))
+
+    session = target.run.session
+    reject_params = next(
+        params
+        for sql, params in zip(session.statements, session.parameters, strict=True)
+        if sql.startswith("INSERT INTO etl_rejects")
+    )
+    assert [(r["record_key"], r["code"]) for r in reject_params] == [
+        ("id=2", "ORA-01722"),
+        ("id=4", "ORA-12899"),
+    ]
+    assert '"name":"n4"' in reject_params[1]["record_json"]
+    assert reject_params[1]["source_location"] == "stream items, input line 5"
+    control = next(
+        params
+        for sql, params in zip(session.statements, session.parameters, strict=True)
+        if sql.startswith("UPDATE etl_control")
+    )
+    assert (control["received"], control["loaded"], control["rejected"]) == (5, 3, 2)
+    assert control["status"] == "SUCCESS"
+    # the bound rows: booleans as NUMBER(1), date-times converted to UTC before binding
+    cursor = connection.cursor.return_value
+    bound_rows = cursor.executemany.call_args.args[1]
+    assert bound_rows[0][2] == dt.datetime(2024, 5, 1, 10, 0)
+    assert [row[4] for row in bound_rows] == [0, 1, 0, 1, 0]
+
+
+# -- connection settings ------------------------------------------------------------------------
+
+
+def test_thin_mode_connection_parameters() -> None:
+    assert oracle_connect_params(
+        {"user": "u", "password": "p", "dsn": "db.example:1521/ORCLPDB"}
+    ) == {
+        "user": "u",
+        "password": "p",
+        "dsn": "db.example:1521/ORCLPDB",
+    }
+    assert (
+        oracle_connect_params({"user": "u", "host": "h", "service_name": "svc"})["dsn"]
+        == "h:1521/svc"
+    )
+    assert (
+        oracle_connect_params({"host": "h", "port": 1522, "service_name": "s"})["dsn"] == "h:1522/s"
+    )
+    tns = oracle_connect_params({"user": "u", "dsn": "prod_high", "config_dir": "/etc/tns"})
+    assert tns == {"user": "u", "dsn": "prod_high", "config_dir": "/etc/tns"}
+    wallet = oracle_connect_params(
+        {
+            "user": "admin",
+            "password": "pw",
+            "dsn": "adb_high",
+            "config_dir": "/wallet",
+            "wallet_location": "/wallet",
+            "wallet_password": "wpw",
+        }
+    )
+    assert wallet["wallet_location"] == "/wallet"
+    assert wallet["wallet_password"] == "wpw"
+    with pytest.raises(ValueError, match="dsn"):
+        oracle_connect_params({"user": "u"})
+
+
+def test_secrets_stay_out_of_about_and_errors(capsys) -> None:
+    TargetOracleStaging.print_about(output_format="json")
+    about = capsys.readouterr().out
+    for secret in ("password", "wallet_password", "sqlalchemy_url"):
+        assert f'"{secret}"' in about
+    assert '"secret": true' in about or '"sensitive": true' in about
+    target = TargetOracleStaging(
+        config={"sqlalchemy_url": "postgresql://etl:s3cr3t@db.example/x", "password": "hunter2"}
+    )
+    redacted = target.run.redact("failed for postgresql://etl:s3cr3t@db.example/x with hunter2")
+    assert "s3cr3t" not in redacted
+    assert "hunter2" not in redacted
