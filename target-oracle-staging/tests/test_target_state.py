@@ -1,0 +1,83 @@
+"""STATE leaves the target only after the rows it covers are committed.
+
+The target runs as its own process; we read its STATE lines while it loads, kill it with
+SIGKILL in the middle of the load, and check every STATE it managed to emit against the table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from target_oracle_staging.testing import (
+    Database,
+    record_message,
+    schema_message,
+    state_message,
+    to_lines,
+)
+
+TOTAL = 60_000
+BATCH = 2_000
+
+
+def _input() -> str:
+    messages = [
+        schema_message("events", {"id": {"type": "integer"}, "body": {"type": "string"}}, ["id"])
+    ]
+    for n in range(1, TOTAL + 1):
+        messages.append(record_message("events", {"id": n, "body": f"event {n} " + "x" * 40}))
+        if n % 500 == 0:
+            messages.append(state_message({"bookmarks": {"events": n}}))
+    return to_lines(messages)
+
+
+def _feed(process: subprocess.Popen, data: str) -> None:
+    try:
+        for start in range(0, len(data), 64 * 1024):
+            process.stdin.write(data[start : start + 64 * 1024])
+        process.stdin.close()
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # the target was killed while we were still writing
+
+
+def test_state_is_never_ahead_of_committed_rows(database: Database, tmp_path: Path) -> None:
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps({**database.config, "batch_size_rows": BATCH}))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "target_oracle_staging", "--config", str(config_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    feeder = threading.Thread(target=_feed, args=(process, _input()), daemon=True)
+    feeder.start()
+    states = []
+    for line in process.stdout:
+        states.append(json.loads(line)["bookmarks"]["events"])
+        if len(states) == 3:
+            process.send_signal(signal.SIGKILL)  # no chance to clean up or drain
+            break
+    process.wait(timeout=60)
+    feeder.join(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+    assert len(states) == 3, "the target emitted STATE while loading"
+
+    table = database.table(f"{database.prefix}EVENTS")
+    committed = database.rows(f"select min(id), max(id), count(*) from {table}")[0]
+    assert committed[2] < TOTAL, "the kill came after the whole load"
+    # every row the last emitted STATE covers is committed (ids 1..state, no gaps)
+    assert committed[0] == 1
+    assert committed[2] >= states[-1]
+    covered = database.scalar(f"select count(*) from {table} where id <= :n", n=states[-1])
+    assert covered == states[-1]
+    # and the run is still marked RUNNING: nobody could write SUCCESS for it
+    status = database.rows(f"select status from {database.table('ETL_CONTROL')}")
+    assert status == [("RUNNING",)]
