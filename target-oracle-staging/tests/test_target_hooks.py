@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from target_oracle_staging.testing import Database, record_message, run_target, schema_message
 
 PROPS = {"id": {"type": "integer"}}
@@ -35,7 +34,9 @@ def test_post_load_sql_as_text_with_several_statements(database: Database) -> No
     summary = database.table("HOOK_TEXT")
     config = {
         **database.config,
-        "post_load_sql": f"CREATE TABLE {summary} (n INTEGER);\nINSERT INTO {summary} VALUES (7);\n",
+        "post_load_sql": (
+            f"CREATE TABLE {summary} (n INTEGER);\nINSERT INTO {summary} VALUES (7);\n"
+        ),
     }
     run_target(config, _messages(1))
     assert database.rows(f"select n from {summary}") == [(7,)]
@@ -54,7 +55,7 @@ def test_hook_is_skipped_when_the_load_failed(database: Database, caplog) -> Non
         )
         == "FAILED"
     )
-    with pytest.raises(Exception, match="(?i)hook_skipped"):
+    with pytest.raises(Exception, match=r"(?i)hook_skipped"):
         database.rows(f"select * from {summary}")
 
 
