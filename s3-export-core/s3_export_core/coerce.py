@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
+from operator import itemgetter
 
 from s3_export_core.specs import ColumnSpec
 
@@ -43,34 +44,146 @@ def _format_regex(fmt: str) -> re.Pattern[str]:
     return re.compile("".join(parts) + r"\Z")
 
 
+def _format_parser(fmt: str, as_date: bool, zone: tzinfo) -> Callable[[str], str | None]:
+    """Compile one format into a function: text -> ISO text, or None when it does not match."""
+    pattern = _format_regex(fmt)
+    order = list(pattern.groupindex)
+    fields = {name: f"int(g[{index}])" for index, name in enumerate(order)}
+    if "f" in fields:
+        fields["f"] = f"int(g[{order.index('f')}].ljust(6, '0'))"
+    arguments = ", ".join(
+        fields.get(name, default)
+        for name, default in (
+            ("Y", "1"),
+            ("m", "1"),
+            ("d", "1"),
+            ("H", "0"),
+            ("M", "0"),
+            ("S", "0"),
+            ("f", "0"),
+        )
+    )
+    if as_date:
+        result = "_date(moment.year, moment.month, moment.day).isoformat()"
+    elif zone is UTC:
+        result = "moment.isoformat() + '+00:00'"
+    else:
+        result = "moment.replace(tzinfo=_zone).astimezone(_UTC).isoformat()"
+    # Generated so the hot path is a regex match, a few int() and one datetime(): no dicts.
+    source = (
+        "def parse(text, _match=_match, _datetime=_datetime, _date=_date, _zone=_zone,"
+        " _UTC=_UTC):\n"
+        "    found = _match(text)\n"
+        "    if found is None:\n"
+        "        return None\n"
+        "    g = found.groups()\n"
+        f"    moment = _datetime({arguments})\n"
+        f"    return {result}\n"
+    )
+    namespace: dict = {
+        "_match": pattern.match,
+        "_datetime": datetime,
+        "_date": date,
+        "_zone": zone,
+        "_UTC": UTC,
+    }
+    exec(compile(source, f"<date format {fmt}>", "exec"), namespace)  # noqa: S102 - our own code
+    return namespace["parse"]
+
+
+_WIDTHS = {"%Y": 4, "%m": 2, "%d": 2, "%H": 2, "%M": 2, "%S": 2}
+DAY_CACHE_LIMIT = 100_000
+
+
+def _fixed_width_parser(
+    fmt: str, as_date: bool, general: Callable[[str], str | None]
+) -> Callable[[str], str | None] | None:
+    """Zero-padded UTC formats (the common case) parsed by slicing.
+
+    Calendar days are validated once by date() and cached (exports hold many rows per day);
+    clock fields are checked by range. Anything unusual goes to the regex parser.
+    """
+    slices: dict[str, tuple[int, int]] = {}
+    literals: list[tuple[int, str]] = []
+    position = 0
+    index = 0
+    while index < len(fmt):
+        piece = fmt[index : index + 2]
+        if piece in _WIDTHS:
+            slices[piece[1]] = (position, position + _WIDTHS[piece])
+            position += _WIDTHS[piece]
+            index += 2
+        elif fmt[index] == "%":
+            return None
+        else:
+            literals.append((position, fmt[index]))
+            position += 1
+            index += 1
+    if not {"Y", "m", "d"} <= set(slices):
+        return None
+    width = position
+    has_clock = {"H", "M", "S"} <= set(slices)
+    if set(slices) - {"Y", "m", "d"} and not has_clock:
+        return None
+    (ys, ye), (ms, me), (ds, de) = slices["Y"], slices["m"], slices["d"]
+    days: dict[tuple[str, str, str], str] = {}
+
+    positions = [at for at, _ in literals]
+    if len(positions) > 1:
+        pick: Callable[[str], object] = itemgetter(*positions)
+        separators: object = tuple(char for _, char in literals)
+    elif positions:
+        pick, separators = itemgetter(positions[0]), literals[0][1]
+    else:
+        pick, separators = (lambda _text: ""), ""
+
+    def parse(text: str) -> str | None:
+        if len(text) != width or pick(text) != separators:
+            return general(text)
+        key = (text[ys:ye], text[ms:me], text[ds:de])
+        day = days.get(key)
+        if day is None:
+            if not all(part.isdigit() for part in key):
+                return general(text)
+            day = date(int(key[0]), int(key[1]), int(key[2])).isoformat()
+            if len(days) >= DAY_CACHE_LIMIT:
+                days.clear()
+            days[key] = day
+        if as_date:
+            return day
+        if not has_clock:
+            return day + "T00:00:00+00:00"
+        hour = text[slices["H"][0] : slices["H"][1]]
+        minute = text[slices["M"][0] : slices["M"][1]]
+        second = text[slices["S"][0] : slices["S"][1]]
+        clock = hour + minute + second
+        if not clock.isdigit() or hour > "23" or minute > "59" or second > "59":
+            return general(text)  # says what is wrong (datetime() range error)
+        return f"{day}T{hour}:{minute}:{second}+00:00"
+
+    return parse
+
+
 def _temporal_converter(column: ColumnSpec, zone: tzinfo) -> Converter:
-    patterns = [_format_regex(fmt) for fmt in column.formats]
     as_date = column.type == "date"
-    is_utc = zone is UTC
+    parsers = []
+    for fmt in column.formats:
+        general = _format_parser(fmt, as_date, zone)
+        fast = _fixed_width_parser(fmt, as_date, general) if zone is UTC else None
+        parsers.append(fast or general)
     expected = " or ".join(column.formats)
+    first = parsers[0]
 
     def convert(text: str) -> str:
+        # ValueError from datetime() (e.g. month 13) propagates: the format matched, the date not.
+        result = first(text)
+        if result is not None:
+            return result
         stripped = text.strip()
-        for pattern in patterns:
-            match = pattern.match(stripped)
-            if match is None:
-                continue
-            parts = match.groupdict()
-            # datetime() validates the calendar (no 02/30) and the clock.
-            moment = datetime(
-                int(parts["Y"]),
-                int(parts.get("m") or 1),
-                int(parts.get("d") or 1),
-                int(parts.get("H") or 0),
-                int(parts.get("M") or 0),
-                int(parts.get("S") or 0),
-                int((parts.get("f") or "0").ljust(6, "0")),
-            )
-            if as_date:
-                return date(moment.year, moment.month, moment.day).isoformat()
-            if is_utc:
-                return moment.isoformat() + "+00:00"
-            return moment.replace(tzinfo=zone).astimezone(UTC).isoformat()
+        for parser in parsers:
+            result = parser(stripped)
+            if result is not None:
+                return result
         msg = f"{text!r} does not match {expected}"
         raise ValueError(msg)
 
@@ -110,6 +223,47 @@ def _boolean_converter(column: ColumnSpec) -> Converter:
         raise ValueError(msg)
 
     return convert
+
+
+_NUMBER_ENDINGS = frozenset("0123456789.")
+
+
+def fast_expression(
+    column: ColumnSpec, name: str, namespace: dict, zone: tzinfo = UTC
+) -> str | None:
+    """A Python expression on `t` for the generated row function, or None to call the converter.
+
+    Builtins first (int/float/dict lookups); anything they do not take falls to the strict
+    converter `c<name>`, which raises with a reason.
+    """
+    if column.type == "integer":
+        namespace["_int"] = int
+        return f"_int(t) if t.isdigit() else c{name}(t)"
+    if column.type == "number":
+        namespace["_float"] = float
+        namespace["_number_endings"] = _NUMBER_ENDINGS
+        # NaN and inf do not end in a digit or a dot; they go to the strict converter.
+        return f"_float(t) if t[-1:] in _number_endings else c{name}(t)"
+    if column.type == "boolean":
+        tokens: dict[str, bool] = {}
+        for value, words in ((True, column.true_values), (False, column.false_values)):
+            for word in words:
+                for variant in (word, word.lower(), word.upper(), word.title()):
+                    tokens[variant] = value
+        namespace[f"b{name}"] = tokens
+        return f"b{name}[t] if t in b{name} else c{name}(t)"
+    if column.type in {"date-time", "date"}:
+        namespace[f"p{name}"] = column_first_parser(column, zone)
+        return f"p{name}(t) or c{name}(t)"
+    return None
+
+
+def column_first_parser(column: ColumnSpec, zone: tzinfo = UTC) -> Callable[[str], str | None]:
+    """The parser of the column's first format (None on mismatch), for the hot path."""
+    as_date = column.type == "date"
+    general = _format_parser(column.formats[0], as_date, zone)
+    fast = _fixed_width_parser(column.formats[0], as_date, general) if zone is UTC else None
+    return fast or general
 
 
 def converter_for(column: ColumnSpec, zone: tzinfo = UTC) -> Converter | None:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 
-from s3_export_core.coerce import Converter, converter_for
+from s3_export_core.coerce import Converter, converter_for, fast_expression
 from s3_export_core.csvread import LineCounter
 from s3_export_core.errors import ExportError
-from s3_export_core.specs import TableSpec
+from s3_export_core.specs import ColumnSpec, TableSpec
 
 ON_BAD_ROW_CHOICES = ("fail", "skip", "keep")
 EXTRA_PROPERTY = "_sdc_extra"
@@ -46,6 +46,7 @@ class _Slot:
     convert: Converter | None
     nulls: frozenset[str]
     strip_for_nulls: bool
+    column: ColumnSpec | None = None
 
 
 class RowPlan:
@@ -66,6 +67,7 @@ class RowPlan:
             msg = f"on_bad_row must be one of {ON_BAD_ROW_CHOICES}, not {on_bad_row!r}"
             raise ExportError(msg)
         self.where = where
+        self.zone = zone
         self.on_bad_row = on_bad_row
         self.width = len(header)
         self.counts = RowCounts()
@@ -91,6 +93,7 @@ class RowPlan:
                         convert=converter_for(column, zone),
                         nulls=nulls,
                         strip_for_nulls=any(token.strip() for token in nulls),
+                        column=column,
                     )
                 )
         self.extra_columns = [name for name in names if name not in spec_names]
@@ -111,54 +114,98 @@ class RowPlan:
             slots.append(_Slot(name, position[name], None, frozenset(table_nulls), False))
         self._slots = slots
 
-    def records(  # noqa: PLR0912 - the hot loop stays in one frame for speed
+    def _compile(self) -> Callable[[list[str]], dict[str, Any]]:
+        """One generated function per member: row -> record, no per-cell loop or lookups."""
+        namespace: dict[str, Any] = {}
+        entries: list[str] = []
+        for number, slot in enumerate(self._slots):
+            if slot.index < 0:
+                entries.append(f"{slot.name!r}: None")
+                continue
+            namespace[f"n{number}"] = slot.nulls
+            test = f"(t := row[{slot.index}]) in n{number}"
+            # Typed columns skip the strip: a padded null token fails conversion, and the row
+            # is redone by _convert_slowly, which strips.
+            if slot.strip_for_nulls and slot.convert is None:
+                test += f" or t.strip() in n{number}"
+            value = "t"
+            if slot.convert is not None:
+                namespace[f"c{number}"] = slot.convert
+                fast = (
+                    fast_expression(slot.column, str(number), namespace, self.zone)
+                    if slot.column
+                    else None
+                )
+                value = f"({fast})" if fast else f"c{number}(t)"
+            entries.append(f"{slot.name!r}: None if {test} else {value}")
+        source = (
+            "def convert(row):\n    return {\n"
+            + "".join(f"        {entry},\n" for entry in entries)
+            + "    }\n"
+        )
+        exec(compile(source, f"<row plan {self.where}>", "exec"), namespace)  # noqa: S102
+        return namespace["convert"]
+
+    def _convert_slowly(
+        self, line: int, row: list[str], extra_info: dict[str, Any] | None
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """Cell by cell, to say which value is bad (and to skip or keep the row)."""
+        record: dict[str, Any] = {}
+        for slot in self._slots:
+            if slot.index < 0:
+                record[slot.name] = None
+                continue
+            text = row[slot.index]
+            if text in slot.nulls or (slot.strip_for_nulls and text.strip() in slot.nulls):
+                record[slot.name] = None
+            elif slot.convert is None:
+                record[slot.name] = text
+            else:
+                try:
+                    record[slot.name] = slot.convert(text)
+                except (ValueError, OverflowError) as exc:
+                    bad = self._bad_value(line, slot.name, text, exc)
+                    if bad is None:
+                        return None, None
+                    extra_info = extra_info or {}
+                    extra_info.setdefault("invalid_values", {}).update(bad)
+                    record[slot.name] = None
+        return record, extra_info
+
+    def records(
         self,
         rows: Iterator[tuple[int, list[str]]],
         metadata: dict[str, Any],
         lines: LineCounter,
     ) -> Iterator[dict[str, Any]]:
         width = self.width
-        slots = self._slots
         counts = self.counts
+        convert = self._compile()
+        keep = self.on_bad_row == "keep"
         for line, fields in rows:
-            row = fields
-            if not row:
+            if not fields:
                 counts.blank_lines += 1
                 continue
             extra_info: dict[str, Any] | None = None
-            if len(row) != width or (lines.nul_seen and any("\x00" in v for v in row)):
-                row, extra_info = self._bad_row(line, row)
+            record: dict[str, Any] | None
+            if len(fields) != width or (lines.nul_seen and any("\x00" in v for v in fields)):
+                row, extra_info = self._bad_row(line, fields)
                 if row is None:
                     continue
-            record: dict[str, Any] = {}
-            for slot in slots:
-                if slot.index < 0:
-                    record[slot.name] = None
-                    continue
-                text = row[slot.index]
-                if text in slot.nulls or (slot.strip_for_nulls and text.strip() in slot.nulls):
-                    record[slot.name] = None
-                elif slot.convert is None:
-                    record[slot.name] = text
-                else:
-                    try:
-                        record[slot.name] = slot.convert(text)
-                    except (ValueError, OverflowError) as exc:
-                        bad = self._bad_value(line, slot.name, text, exc)
-                        if bad is None:
-                            record = {}
-                            break
-                        extra_info = extra_info or {}
-                        extra_info.setdefault("invalid_values", {}).update(bad)
-                        record[slot.name] = None
-            if not record:
+                record, extra_info = self._convert_slowly(line, row, extra_info)
+            else:
+                try:
+                    record = convert(fields)
+                except (ValueError, OverflowError):
+                    record, extra_info = self._convert_slowly(line, fields, None)
+            if record is None:
                 continue
             record.update(metadata)
             record["_sdc_source_lineno"] = line
             if extra_info is not None:
                 counts.kept_with_problems += 1
                 record[EXTRA_PROPERTY] = extra_info
-            elif self.on_bad_row == "keep":
+            elif keep:
                 record[EXTRA_PROPERTY] = None
             counts.rows += 1
             yield record

@@ -161,7 +161,7 @@ def test_null_tokens_follow_the_table_spec(tmp_path):
     body = io.StringIO()
     body.write("Id,Name,PrimaryPhoneNumber,PrimaryFaxNumber,Organization_Id,MarinaHash,UnitSystem,")
     body.write("DefaultArrivalTime,DefaultDepartureTime,EmailAddress,MarinaWebsite,TimeZone\n")
-    body.write("1,NULL, N/A ,NONE,,x,y,z,w,v,u,t\n")
+    body.write("1,NULL, N/A ,NONE, NULL ,x,y,z,w,v,u,t\n")
     with zipfile.ZipFile(folder / "20251221050003.zip", "w") as archive:
         archive.writestr("MarinaLocations.csv", body.getvalue())
     record = run_tap(TapMoloS3, {"local_path": str(folder)}).records["marina_locations"][0]

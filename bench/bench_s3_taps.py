@@ -1,0 +1,245 @@
+"""Benchmark: tap-molo-s3 vs pipelinewise-tap-s3-csv on one wide MOLO member in moto S3.
+
+    .venv/bin/python bench/bench_s3_taps.py [--rows 1000000] [--memory-rows 5000000]
+
+- Throughput: records/s of `tap-molo-s3` reading InvoiceSet.csv (54 columns, the widest MOLO
+  member near the brief's 52) from a ZIP in moto's S3 server, against `pipelinewise-tap-s3-csv`
+  reading the same CSV as a plain object (it cannot open ZIPs). Both write to a pipe that this
+  script drains and counts, and each tap runs alone on the machine.
+- Memory: peak RSS of tap-molo-s3 at --rows and --memory-rows (goal: flat).
+
+The peer lives in its own venv (bench/.venvs/pipelinewise-tap-s3-csv, created on first run with
+uv). Generated data and configs go to bench/.work/ (gitignored). Not a test; never run in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WORK = BENCH / ".work"
+PEER_VENV = BENCH / ".venvs" / "pipelinewise-tap-s3-csv"
+PEER_PACKAGE = "pipelinewise-tap-s3-csv==3.0.1"
+OURS = Path(sys.executable).with_name("tap-molo-s3")
+STREAM = "invoices"
+MEMBER = "InvoiceSet.csv"
+CPU_SECONDS: list[float] = []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_peer() -> Path:
+    executable = PEER_VENV / "bin" / "tap-s3-csv"
+    if not executable.exists():
+        subprocess.run(["uv", "venv", "-q", "--python", "3.11", str(PEER_VENV)], check=True)
+        subprocess.run(
+            ["uv", "pip", "install", "-q", PEER_PACKAGE],
+            check=True,
+            env={**os.environ, "VIRTUAL_ENV": str(PEER_VENV)},
+        )
+    return executable
+
+
+def make_export(rows: int) -> Path:
+    from testkit.marina.generator import export_key, write_molo_zip
+
+    folder = WORK / f"molo-{rows}"
+    path = folder / export_key("molo", datetime(2025, 12, 21, 5, 0, 3))
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        write_molo_zip(path, rows=rows, streams={STREAM}, unlisted=False, pattern_rows=2000)
+        print(f"generated {rows:,} rows in {time.perf_counter() - started:.0f} s: {path}")
+    return path
+
+
+def extract_member(archive: Path) -> Path:
+    target = archive.with_name(MEMBER)
+    if not target.exists():
+        with (
+            zipfile.ZipFile(archive) as zipped,
+            zipped.open(MEMBER) as source,
+            target.open("wb") as sink,
+        ):
+            shutil.copyfileobj(source, sink, 1024 * 1024)
+    return target
+
+
+def run_tap(command: list[str], env: dict[str, str]) -> tuple[int, float, int]:
+    """Run a tap, drain and count its RECORD messages; returns (records, seconds, peak RSS KiB).
+
+    CPU seconds (user + system) go to CPU_SECONDS: on a shared machine they are steadier than
+    wall time.
+    """
+    rss_file = WORK / "rss.txt"
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        ["/usr/bin/time", "-f", "%M %U %S", "-o", str(rss_file), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    assert process.stdout is not None
+    records = 0
+    tail = b""
+    while chunk := process.stdout.read(1 << 20):
+        data = tail + chunk
+        records += data.count(b'"RECORD"')
+        tail = data[-16:]
+        records -= tail.count(b'"RECORD"')
+    records += tail.count(b'"RECORD"')
+    if process.wait() != 0:
+        raise SystemExit(f"{command[0]} failed with exit code {process.returncode}")
+    elapsed = time.perf_counter() - started
+    rss, user, system = rss_file.read_text().split()[-3:]
+    CPU_SECONDS.append(float(user) + float(system))
+    return records, elapsed, int(rss)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--memory-rows", type=int, default=5_000_000)
+    parser.add_argument("--skip-peer", action="store_true")
+    args = parser.parse_args()
+    WORK.mkdir(exist_ok=True)
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    credentials = {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    os.environ.update(credentials)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    s3 = boto3.client("s3", endpoint_url=endpoint)
+    env = {**os.environ, **credentials}
+    results: dict[str, object] = {}
+    try:
+        for bucket in ("molo-bench", "csv-bench"):
+            s3.create_bucket(Bucket=bucket)
+
+        def ours(rows: int) -> tuple[int, float, int]:
+            archive = make_export(rows)
+            key = f"{rows}/{archive.name}"
+            s3.upload_file(str(archive), "molo-bench", key)
+            config = WORK / f"ours-{rows}.json"
+            config.write_text(
+                json.dumps({"bucket": "molo-bench", "prefix": f"{rows}/", "endpoint_url": endpoint})
+            )
+            result = run_tap([str(OURS), "--config", str(config)], env)
+            s3.delete_object(Bucket="molo-bench", Key=key)
+            return result
+
+        records, seconds, rss = ours(args.rows)
+        assert records == args.rows, records
+        results["tap-molo-s3"] = {
+            "records": records,
+            "seconds": seconds,
+            "cpu_seconds": CPU_SECONDS[-1],
+            "rss_kib": rss,
+        }
+        print(
+            f"tap-molo-s3            {records:>9,} records {seconds:7.1f} s "
+            f"{records / seconds:>9,.0f} rec/s  CPU {CPU_SECONDS[-1]:.1f} s  "
+            f"peak RSS {rss / 1024:,.0f} MiB"
+        )
+
+        if not args.skip_peer:
+            peer = ensure_peer()
+            csv_path = extract_member(make_export(args.rows))
+            s3.upload_file(str(csv_path), "csv-bench", f"invoices/{MEMBER}")
+            config = WORK / "peer.json"
+            config.write_text(
+                json.dumps(
+                    {
+                        "start_date": "2000-01-01T00:00:00Z",
+                        "bucket": "csv-bench",
+                        "aws_endpoint_url": endpoint,
+                        "tables": [
+                            {
+                                "search_prefix": "invoices",
+                                "search_pattern": r"InvoiceSet\.csv$",
+                                "table_name": STREAM,
+                                "key_properties": ["Id"],
+                                "delimiter": ",",
+                            }
+                        ],
+                    }
+                )
+            )
+            discovered = subprocess.run(
+                [str(peer), "--config", str(config), "--discover"],
+                check=True,
+                capture_output=True,
+                env=env,
+            ).stdout
+            catalog = json.loads(discovered)
+            for stream in catalog["streams"]:
+                for entry in stream["metadata"]:
+                    if entry["breadcrumb"] == []:
+                        entry["metadata"]["selected"] = True
+            properties = WORK / "peer-catalog.json"
+            properties.write_text(json.dumps(catalog))
+            records, seconds, rss = run_tap(
+                [str(peer), "--config", str(config), "--properties", str(properties)], env
+            )
+            results["pipelinewise-tap-s3-csv"] = {
+                "records": records,
+                "seconds": seconds,
+                "rss_kib": rss,
+            }
+            print(
+                f"pipelinewise-tap-s3-csv {records:>8,} records {seconds:7.1f} s "
+                f"{records / seconds:>9,.0f} rec/s  CPU {CPU_SECONDS[-1]:.1f} s  "
+                f"peak RSS {rss / 1024:,.0f} MiB"
+            )
+            ours_rate = args.rows / results["tap-molo-s3"]["seconds"]  # type: ignore[index]
+            ours_cpu = results["tap-molo-s3"]["cpu_seconds"]  # type: ignore[index]
+            print(
+                f"speed-up: {ours_rate / (records / seconds):.1f}x wall, "
+                f"{CPU_SECONDS[-1] / ours_cpu:.1f}x CPU (goal >= 3x)"
+            )
+
+        if args.memory_rows:
+            records, seconds, rss = ours(args.memory_rows)
+            assert records == args.memory_rows, records
+            results[f"tap-molo-s3 {args.memory_rows}"] = {
+                "records": records,
+                "seconds": seconds,
+                "rss_kib": rss,
+            }
+            first_rss = results["tap-molo-s3"]["rss_kib"]  # type: ignore[index]
+            print(
+                f"tap-molo-s3            {records:>9,} records {seconds:7.1f} s "
+                f"{records / seconds:>9,.0f} rec/s  CPU {CPU_SECONDS[-1]:.1f} s  "
+                f"peak RSS {rss / 1024:,.0f} MiB "
+                f"({rss / first_rss:.2f}x the {args.rows:,}-row run)"
+            )
+    finally:
+        server.stop()
+    (WORK / "results.json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
