@@ -65,6 +65,11 @@ def snapshot_settings(
             "them converted to UTC",
         ),
         th.Property(
+            "sts_endpoint_url",
+            th.StringType,
+            description="STS endpoint for role_arn (default: AWS's; VPC endpoints, tests)",
+        ),
+        th.Property(
             "force_reload",
             th.BooleanType,
             default=False,

@@ -119,3 +119,20 @@ def test_no_matching_export_says_what_was_listed(moto_s3, s3_bucket):
 def test_key_pattern_needs_a_timestamp_group():
     with pytest.raises(ExportError, match="named group"):
         KeyPattern(r"\d+\.zip", "%Y")
+
+
+def test_role_arn_with_external_id_is_assumed_before_reading(moto_s3, s3_bucket, marina_export):
+    export = marina_export("molo", rows=2, streams={"piers"})
+    upload_export(moto_s3.client(), s3_bucket, export.path.name, export.path)
+    storage = S3Storage(
+        {
+            "bucket": s3_bucket,
+            "endpoint_url": moto_s3.endpoint_url,
+            "sts_endpoint_url": moto_s3.endpoint_url,
+            "role_arn": "arn:aws:iam::123456789012:role/marina-reader",
+            "external_id": "shared-secret",
+        }
+    )
+    credentials = storage._client._request_signer._credentials  # the assumed role's, not ours
+    assert credentials.access_key != "testing"
+    assert [o.key for o in storage.list_objects("")] == [export.path.name]
