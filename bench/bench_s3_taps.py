@@ -111,13 +111,56 @@ def run_tap(command: list[str], env: dict[str, str]) -> tuple[int, float, int]:
     return records, elapsed, int(rss)
 
 
+def coercion_vs_sdk_conformance(rows: int) -> dict[str, float]:
+    """CPU seconds of our spec coercion vs the SDK's per-record conformance on the same rows.
+
+    The SDK pass would run on top of parsing; the taps switch it off (TYPE_CONFORMANCE_LEVEL).
+    """
+    import logging
+
+    from s3_export_core.csvread import LineCounter, iter_csv
+    from s3_export_core.records import RowPlan
+    from singer_sdk.helpers._typing import conform_record_data_types
+    from singer_sdk.helpers.conform import TypeConformanceLevel
+    from tap_molo_s3.tap import TapMoloS3
+
+    archive = make_export(rows)
+    tap = TapMoloS3(config={"local_path": str(archive.parent)})
+    stream = tap.streams[STREAM]
+    logger = logging.getLogger("bench")
+    with zipfile.ZipFile(archive) as zipped, zipped.open(MEMBER) as member:
+        lines = LineCounter()
+        parsed = iter_csv(member, MEMBER, lines)
+        header = next(parsed)[1]
+        raw_rows = list(parsed)
+    plan = RowPlan(
+        stream.spec, header, MEMBER, strict_schema=False, on_bad_row="fail", logger=logger
+    )
+    started = time.process_time()
+    records = list(plan.records(iter(raw_rows), {}, lines))
+    ours = time.process_time() - started
+    started = time.process_time()
+    for record in records:
+        conform_record_data_types(
+            STREAM, record, stream.schema, TypeConformanceLevel.RECURSIVE, logger
+        )
+    sdk = time.process_time() - started
+    print(
+        f"coercion of {rows:,} rows: ours {ours:.1f} CPU-s (text -> typed values); the SDK's "
+        f"conformance pass on the same typed records {sdk:.1f} CPU-s on top"
+    )
+    return {"ours_cpu_seconds": ours, "sdk_conformance_cpu_seconds": sdk}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--memory-rows", type=int, default=5_000_000)
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--conformance-rows", type=int, default=100_000)
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
+    conformance = coercion_vs_sdk_conformance(args.conformance_rows)
 
     import boto3
     from moto.server import ThreadedMotoServer
@@ -134,7 +177,7 @@ def main() -> None:
     endpoint = f"http://127.0.0.1:{port}"
     s3 = boto3.client("s3", endpoint_url=endpoint)
     env = {**os.environ, **credentials}
-    results: dict[str, object] = {}
+    results: dict[str, object] = {"coercion": conformance}
     try:
         for bucket in ("molo-bench", "csv-bench"):
             s3.create_bucket(Bucket=bucket)
