@@ -6,14 +6,13 @@ as bind parameters or through the driver's bulk interface.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import decimal
 import os
 import tempfile
 import typing as t
 from dataclasses import dataclass
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable
 
@@ -38,27 +37,12 @@ def constant_param(column: str) -> str:
     return f"k_{column.lower()}"
 
 
-class _CsvNull(float):
-    """Written by csv.QUOTE_NONNUMERIC as an unquoted empty field, which DuckDB reads as NULL.
-
-    (Python 3.11 quotes None as "", which DuckDB with allow_quoted_nulls=false keeps as an
-    empty string; every real string is quoted, so the two never meet.)
-    """
-
-    def __repr__(self) -> str:
-        return ""
-
-    __str__ = __repr__
-
-
-CSV_NULL = _CsvNull(0.0)
-
-
 class Dialect:
     """SQL text shared by all three databases; subclasses override what differs."""
 
     name = "ansi"
     null: t.Any = None  # how the bulk path wants a missing value
+    raw_records = False  # True: the bulk path takes record dicts, not converted rows
     sa_dialect: sa.engine.Dialect
 
     # -- DDL ------------------------------------------------------------------------------
@@ -252,56 +236,86 @@ class PostgresDialect(Dialect):
 
 
 class DuckDBDialect(Dialect):
+    """DuckDB takes the records as they arrived: NDJSON parsed by DuckDB's JSON reader.
+
+    Measured on 1M records: converting in Python and writing CSV cost more than everything
+    DuckDB does; handing DuckDB the decoded records (one msgspec encode per record) and letting
+    its reader convert the types is several times faster. Values DuckDB cannot convert fail
+    the statement and are isolated like any other refused row.
+    """
+
     name = "duckdb"
-    null = CSV_NULL
+    raw_records = True
 
     def __init__(self) -> None:
         from duckdb_engine import Dialect as DuckDBSADialect
 
         self.sa_dialect = DuckDBSADialect()
 
-    def prepare_value(self, kind: Kind, value: t.Any) -> t.Any:
-        if kind is Kind.NUMBER and isinstance(value, decimal.Decimal):
-            return value  # CSV text keeps every digit; DuckDB parses it into the column type
-        return value
-
     def bulk_load(
-        self, driver_conn: t.Any, table: str, spec: TableSpec, rows: list[tuple]
+        self, driver_conn: t.Any, table: str, spec: TableSpec, rows: list[dict]
     ) -> list[RowError]:
-        # DuckDB's CSV reader is its fastest bulk path without pyarrow: write the batch to a
-        # temporary file and let DuckDB parse it with the column types of the load table.
-        columns = self.load_columns(spec)
-        fd, path = tempfile.mkstemp(prefix="target_oracle_staging_", suffix=".csv")
+        fd, path = tempfile.mkstemp(prefix="target_oracle_staging_", suffix=".ndjson")
         try:
-            with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
-                writer.writerows(rows)
-            type_map = ", ".join(f"'{_ident(c.name)}': '{_duckdb_csv_type(c)}'" for c in columns)
-            names = ", ".join(_ident(c.name) for c in columns)
-            # Date-times arrive as ISO text with offsets: read as TIMESTAMPTZ, store UTC. The
-            # explicit timezone() keeps DuckDB from reading them straight into TIMESTAMP
-            # (which would drop the offset).
-            select = ", ".join(
-                f"timezone('UTC', {_ident(c.name)})"
-                if c.type.kind is Kind.DATETIME
-                else _ident(c.name)
-                for c in columns
-            )
-            driver_conn.execute(
-                f"INSERT INTO {table} ({names}) SELECT {select} FROM read_csv(?, "
-                f"columns={{{type_map}}}, header=false, quote='\"', escape='\"', "
-                "allow_quoted_nulls=false, auto_detect=false)",
-                [path],
-            )
+            encode = _ndjson_encoder.encode
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(b"\n".join(map(encode, rows)))
+            driver_conn.execute(self.read_json_insert_sql(table, spec), [path])
         finally:
             os.unlink(path)
         return []
 
+    def read_json_insert_sql(self, table: str, spec: TableSpec) -> str:
+        columns = self.load_columns(spec)
+        keys = [_json_key(c) for c in columns]
+        types = ", ".join(
+            f"{_sql_string(key)}: {_sql_string(_duckdb_json_type(c))}"
+            for key, c in zip(keys, columns, strict=True)
+        )
+        # Date-times arrive as ISO text with offsets: read as TIMESTAMPTZ, store UTC. The
+        # explicit timezone() keeps DuckDB from reading them straight into TIMESTAMP (which
+        # would drop the offset).
+        select = ", ".join(
+            f"timezone('UTC', {_sql_identifier(key)})"
+            if c.type.kind is Kind.DATETIME
+            else _sql_identifier(key)
+            for key, c in zip(keys, columns, strict=True)
+        )
+        names = ", ".join(_ident(c.name) for c in columns)
+        return (
+            f"INSERT INTO {table} ({names}) SELECT {select} FROM read_json(?, "
+            f"format='newline_delimited', records=true, columns={{{types}}})"
+        )
 
-def _duckdb_csv_type(column: Column) -> str:
+
+RECORD_SEQ_KEY = "__target_oracle_staging_seq"
+
+
+def _json_key(column: Column) -> str:
+    return RECORD_SEQ_KEY if column.name == LOAD_SEQ else (column.source or column.name)
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_identifier(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _duckdb_json_type(column: Column) -> str:
     if column.type.kind is Kind.DATETIME:
         return "TIMESTAMPTZ"
     return column.type.sql("duckdb")
+
+
+def _encode_default(value: t.Any) -> t.Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+_ndjson_encoder = msgspec.json.Encoder(enc_hook=_encode_default, decimal_format="number")
 
 
 class OracleDialect(Dialect):

@@ -12,7 +12,7 @@ from singer_sdk.exceptions import MissingKeyPropertiesError
 from singer_sdk.sql import SQLSink
 
 from target_oracle_staging.connector import StagingConnector
-from target_oracle_staging.dialects import RowError
+from target_oracle_staging.dialects import RECORD_SEQ_KEY, RowError
 from target_oracle_staging.ledger import Reject, StreamStats
 from target_oracle_staging.rows import compile_row_builder
 from target_oracle_staging.tables import (
@@ -77,6 +77,8 @@ class StagingSink(SQLSink[StagingConnector]):
         self._sync_started_at = int(self.sync_started_at) if self.sync_started_at else None
         self._sequence = 0
         self._null = self.dialect.null
+        self._raw_records = self.dialect.raw_records
+        self._metadata = self.include_sdc_metadata_properties
 
     # -- names: the SDK asks the sink; the answer is the one name function ---------------
     def conform_name(self, name: str, object_type: str | None = None) -> str:
@@ -152,6 +154,15 @@ class StagingSink(SQLSink[StagingConnector]):
                 )
                 raise MissingKeyPropertiesError(msg)
         self._sequence += 1
+        if self._raw_records:
+            # DuckDB converts the values itself (see DuckDBDialect); add what the message knows.
+            if self._metadata:
+                record["_sdc_extracted_at"] = message.get("time_extracted")
+                record["_sdc_sequence"] = self._sequence
+                record["_sdc_table_version"] = message.get("version")
+            record[RECORD_SEQ_KEY] = line
+            self._rows.append(record)
+            return
         try:
             row = self._build(record, message, self._sequence)
         except ConversionError:
@@ -282,7 +293,11 @@ class StagingSink(SQLSink[StagingConnector]):
             ) + self._bulk_load_isolating(table, rows[middle:], offset + middle)
         return []
 
-    def _db_reject(self, row: tuple, error: RowError) -> Reject:
+    def _db_reject(self, row: t.Any, error: RowError) -> Reject:
+        if isinstance(row, dict):
+            record = {k: v for k, v in row.items() if k != RECORD_SEQ_KEY}
+            message = error.message.strip()
+            return self._reject(record, row[RECORD_SEQ_KEY], code=error.code, message=message)
         null = self._null
         record = {
             (column.source or column.name): (None if value is null else value)

@@ -63,9 +63,13 @@ def test_bad_rows_are_rejected_and_the_rest_loads(database: Database) -> None:
         ("id=3", "stream orders, input line 4"),
         ("id=None", "stream orders, input line 5"),
     ]
-    assert rejects[0][3] == "INVALID_VALUE"
-    assert "QTY" in rejects[0][4]
-    assert "'five' is not an integer" in rejects[0][4]
+    if database.kind == "duckdb":  # DuckDB converts the values itself and says why it can't
+        assert rejects[0][3].endswith("Exception")
+        assert "five" in rejects[0][4]
+    else:
+        assert rejects[0][3] == "INVALID_VALUE"
+        assert "QTY" in rejects[0][4]
+        assert "'five' is not an integer" in rejects[0][4]
     assert json.loads(rejects[0][5]) == {"id": 2, "qty": "five", "name": "not an integer"}
     assert json.loads(rejects[1][5])["name"] == "out of range"
     assert all(r[0] == "orders" and r[1] == f"{database.prefix}ORDERS" for r in rejects)
