@@ -104,6 +104,8 @@ class Tr2000Client:
         self.retry_count = 0
         self._count_lock = threading.Lock()
         self._limiter = RateLimiter(requests_per_second)
+        # Counts every request, also those the consumer thread makes itself.
+        self._in_flight = threading.BoundedSemaphore(max(max_concurrency, 1))
         self._session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(
             pool_connections=1, pool_maxsize=max(max_concurrency, 1) + 2, max_retries=0
@@ -128,14 +130,18 @@ class Tr2000Client:
         self.prefetcher.shutdown()
         self._session.close()
 
-    def _get_json(self, url: str) -> Any:
-        attempt = 0
-        while True:
+    def _send(self, url: str) -> requests.Response:
+        with self._in_flight:
             self._limiter.acquire()
             with self._count_lock:
                 self.request_count += 1
+            return self._session.get(url, timeout=self.timeout)
+
+    def _get_json(self, url: str) -> Any:
+        attempt = 0
+        while True:
             try:
-                response = self._session.get(url, timeout=self.timeout)
+                response = self._send(url)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
                 retry_after = None
@@ -210,13 +216,17 @@ class Prefetcher:
             return self._fetch(url)
         return future.result()
 
-    def discard_pending(self) -> None:
-        """Forget what was scheduled but will not be read (a skipped or failed scope)."""
+    def discard_pending(self, prefix: str = "") -> int:
+        """Forget scheduled URLs starting with `prefix` that were not read; return how many."""
         with self._lock:
-            self._queued.clear()
-            for future in self._started.values():
-                future.cancel()
-            self._started.clear()
+            queued = [u for u in self._queued if u.startswith(prefix)]
+            for url in queued:
+                self._queued.remove(url)
+            started = [u for u in self._started if u.startswith(prefix)]
+            for url in started:
+                self._started.pop(url).cancel()
+            self._fill()
+        return len(queued) + len(started)
 
     def shutdown(self) -> None:
         self.discard_pending()

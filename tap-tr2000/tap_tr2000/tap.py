@@ -29,6 +29,18 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 DEFAULT_BASE_URL = "https://tr2000api.equinor.com"
+# Meltano 4.4 cannot pass a `decimal` setting given by environment variable (it fails to JSON-encode
+# the Decimal), so meltano.yml declares these as strings and the tap accepts "0.5" as well as 0.5.
+NUMBER_OR_TEXT = th.CustomType({"type": ["number", "string"]})
+
+
+def _number(config: dict, key: str, default: float) -> float:
+    value = config.get(key, default)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        msg = f"setting {key}={value!r} is not a number"
+        raise ValueError(msg) from None
 
 
 class TapTr2000(Tap):
@@ -90,13 +102,13 @@ class TapTr2000(Tap):
         ),
         th.Property(
             "requests_per_second",
-            th.NumberType,
+            NUMBER_OR_TEXT,
             default=50,
             description="Ceiling on request starts per second (0 = no ceiling).",
         ),
         th.Property(
             "request_timeout",
-            th.NumberType,
+            NUMBER_OR_TEXT,
             default=120,
             description="Seconds to wait for a response before retrying.",
         ),
@@ -108,7 +120,7 @@ class TapTr2000(Tap):
         ),
         th.Property(
             "retry_backoff_seconds",
-            th.NumberType,
+            NUMBER_OR_TEXT,
             default=1.0,
             description="First retry delay; doubles on every retry (Retry-After wins if sent).",
         ),
@@ -133,12 +145,12 @@ class TapTr2000(Tap):
     def client(self) -> Tr2000Client:
         return Tr2000Client(
             self.config.get("base_url", DEFAULT_BASE_URL),
-            timeout=float(self.config.get("request_timeout", 120)),
+            timeout=_number(self.config, "request_timeout", 120),
             user_agent=self.config.get("user_agent", f"tap-tr2000/{__version__}"),
             max_concurrency=int(self.config.get("max_concurrency", 16)),
-            requests_per_second=float(self.config.get("requests_per_second", 50)),
+            requests_per_second=_number(self.config, "requests_per_second", 50),
             max_retries=int(self.config.get("max_retries", 5)),
-            backoff_seconds=float(self.config.get("retry_backoff_seconds", 1.0)),
+            backoff_seconds=_number(self.config, "retry_backoff_seconds", 1.0),
             logger=self.logger,
         )
 

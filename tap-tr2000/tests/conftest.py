@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import redirect_stdout
@@ -33,19 +34,40 @@ class TapRun:
         return len(self.records.get(stream, []))
 
 
-def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapRun:
-    """Sync every stream in-process; the tap's stdout is parsed into messages."""
+def run_tap(
+    config: dict[str, Any],
+    state: dict[str, Any] | None = None,
+    on_message: Callable[[dict[str, Any]], Any] | None = None,
+) -> TapRun:
+    """Sync every stream in-process; the tap's stdout is parsed into messages.
+
+    `on_message` sees every message, also when the sync raises (then nothing is returned).
+    """
     tap = TapTr2000(config={**FAST, **config}, state=copy.deepcopy(state or {}))
     buffer = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-    with redirect_stdout(buffer):
-        tap.sync_all()
-    buffer.seek(0)
-    messages = [json.loads(line) for line in buffer.read().splitlines() if line.strip()]
+    try:
+        with redirect_stdout(buffer):
+            tap.sync_all()
+    finally:
+        buffer.seek(0)
+        messages = [json.loads(line) for line in buffer.read().splitlines() if line.strip()]
+        for message in messages if on_message else []:
+            on_message(message)
     run = TapRun(tap=tap, messages=messages)
     for message in messages:
         if message["type"] == "RECORD":
             run.records[message["stream"]].append(message["record"])
     return run
+
+
+@pytest.fixture(autouse=True)
+def _quiet_sdk_metrics():
+    """Two metric log lines per child context make log capture the slowest part of a run."""
+    logger = logging.getLogger("singer_sdk.metrics")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(level)
 
 
 @pytest.fixture

@@ -111,6 +111,8 @@ class World:
     vds_list: list[dict[str, Any]] = field(default_factory=list)
     # (plant, pcs, revision) whose detail endpoints answer 404.
     missing_pcs_details: set[tuple[int, str, str]] = field(default_factory=set)
+    # The embedded-notes wrapper is unconfirmed (getEmbeddedNotes or getEmbeddedNote).
+    embedded_notes_key: str = "getEmbeddedNotes"
     pipe_elements_sample: dict[str, Any] | None = None
     properties_sample: dict[str, Any] | None = None
 
@@ -405,7 +407,7 @@ class World:
             }
             for n in range(1, req.rng.randint(1, 4) + 1)
         ]
-        return {"success": True, "getEmbeddedNotes": rows}
+        return {"success": True, self.embedded_notes_key: rows}
 
     def _detail_properties(self, req: _DetailRequest) -> dict[str, Any] | None:
         # Only the one recorded response exists; the endpoint is undocumented.
