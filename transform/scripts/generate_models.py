@@ -147,11 +147,16 @@ def sources_yml(source: str, tables: list[Table], description: str) -> str:
         lines += [
             f"      - name: {table.staging}",
             f"        description: Stream {table.stream}, key {_yaml_list(table.key)}.",
+        ]
+        if source != "tr2000":
+            # Tested through their DW table (unique DW_ID, not-null key, reconciliation).
+            continue
+        lines += [
             "        data_tests:",
             "          - unique_combination:",
             f"              arguments: {{columns: {_yaml_list(table.key)}}}",
         ]
-        if source == "tr2000" and table.stream != "plants" and "plant_id" in table.columns:
+        if table.stream != "plants" and "plant_id" in table.columns:
             # Everything of a plant refers to a plant the extraction saw.
             lines += [
                 "          - relationships_multi:",
@@ -194,19 +199,13 @@ def dw_models_yml(source: str, tables: list[Table]) -> str:
             f"    description: >-\n      Warehouse copy of {table.staging.upper()} merged on"
             f" {_yaml_list(table.key)}; rows deleted at the source are flagged (DW_IS_DELETED).",
             "    data_tests:",
-            "      - unique_combination:",
-            f"          arguments: {{columns: {_yaml_list(table.key)}}}",
+            "      - dw_invariants",
             "      - reconciles_with_staging:",
             f"          arguments: {{staging: \"source('{source}', '{table.staging}')\"}}",
             "    columns:",
             "      - name: dw_id",
-            "        data_tests: [unique, not_null]",
-            "      - name: dw_last_inserted",
-            "        data_tests: [not_null]",
-            "      - name: dw_last_updated",
-            "        data_tests: [not_null, {not_before: {arguments: {other: dw_last_inserted}}}]",
-            "      - name: dw_is_deleted",
-            "        data_tests: [{accepted_values: {arguments: {values: [0, 1], quote: false}}}]",
+            "        description: Surrogate key, the MD5 of the source key (so unique per key).",
+            "        data_tests: [unique]",
         ]
         for key in table.key:
             lines += [f"      - name: {key}", "        data_tests: [not_null]"]
