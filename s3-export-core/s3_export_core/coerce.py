@@ -92,17 +92,11 @@ def _format_parser(fmt: str, as_date: bool, zone: tzinfo) -> Callable[[str], str
 
 
 _WIDTHS = {"%Y": 4, "%m": 2, "%d": 2, "%H": 2, "%M": 2, "%S": 2}
-DAY_CACHE_LIMIT = 100_000
+KNOWN_VALUES_LIMIT = 100_000
 
 
-def _fixed_width_parser(
-    fmt: str, as_date: bool, general: Callable[[str], str | None]
-) -> Callable[[str], str | None] | None:
-    """Zero-padded UTC formats (the common case) parsed by slicing.
-
-    Calendar days are validated once by date() and cached (exports hold many rows per day);
-    clock fields are checked by range. Anything unusual goes to the regex parser.
-    """
+def _fixed_layout(fmt: str) -> tuple[dict[str, tuple[int, int]], list[tuple[int, str]], int] | None:
+    """Slices of each field and positions of each separator in a zero-padded format."""
     slices: dict[str, tuple[int, int]] = {}
     literals: list[tuple[int, str]] = []
     position = 0
@@ -119,14 +113,28 @@ def _fixed_width_parser(
             literals.append((position, fmt[index]))
             position += 1
             index += 1
+    return slices, literals, position
+
+
+def _fixed_width_parser(
+    fmt: str, as_date: bool, general: Callable[[str], str | None]
+) -> Callable[[str], str | None] | None:
+    """Zero-padded UTC formats (the common case) parsed by slicing.
+
+    A date prefix and a clock suffix, once validated (date() for the calendar, ranges for the
+    clock), are remembered: an export holds many rows per day and at most 86,400 clock values.
+    Anything unusual goes to the regex parser, which says what is wrong.
+    """
+    layout = _fixed_layout(fmt)
+    if layout is None:
+        return None
+    slices, literals, width = layout
     if not {"Y", "m", "d"} <= set(slices):
         return None
-    width = position
     has_clock = {"H", "M", "S"} <= set(slices)
     if set(slices) - {"Y", "m", "d"} and not has_clock:
         return None
     (ys, ye), (ms, me), (ds, de) = slices["Y"], slices["m"], slices["d"]
-    days: dict[tuple[str, str, str], str] = {}
 
     positions = [at for at, _ in literals]
     if len(positions) > 1:
@@ -137,31 +145,48 @@ def _fixed_width_parser(
     else:
         pick, separators = (lambda _text: ""), ""
 
+    clock_starts = [slices[name][0] for name in ("H", "M", "S") if name in slices]
+    split = min(clock_starts) if clock_starts else width
+    cacheable = max(ye, me, de) <= split
+    known_days: dict[str, str] = {}
+    known_clocks: dict[str, str] = {}
+
     def parse(text: str) -> str | None:
+        day = known_days.get(text[:split])
+        if day is not None:
+            clock = known_clocks.get(text[split:])
+            if clock is not None:
+                return day + clock
+        return parse_and_learn(text)
+
+    def parse_and_learn(text: str) -> str | None:
         if len(text) != width or pick(text) != separators:
             return general(text)
-        key = (text[ys:ye], text[ms:me], text[ds:de])
-        day = days.get(key)
-        if day is None:
-            if not all(part.isdigit() for part in key):
-                return general(text)
-            day = date(int(key[0]), int(key[1]), int(key[2])).isoformat()
-            if len(days) >= DAY_CACHE_LIMIT:
-                days.clear()
-            days[key] = day
+        year, month, day_of_month = text[ys:ye], text[ms:me], text[ds:de]
+        if not (year + month + day_of_month).isdigit():
+            return general(text)
+        day = date(int(year), int(month), int(day_of_month)).isoformat()
+        if has_clock:
+            hour = text[slices["H"][0] : slices["H"][1]]
+            minute = text[slices["M"][0] : slices["M"][1]]
+            second = text[slices["S"][0] : slices["S"][1]]
+            digits = hour + minute + second
+            if not digits.isdigit() or hour > "23" or minute > "59" or second > "59":
+                return general(text)  # says what is wrong (datetime() range error)
+            clock = f"T{hour}:{minute}:{second}+00:00"
+        else:
+            clock = "T00:00:00+00:00"
         if as_date:
-            return day
-        if not has_clock:
-            return day + "T00:00:00+00:00"
-        hour = text[slices["H"][0] : slices["H"][1]]
-        minute = text[slices["M"][0] : slices["M"][1]]
-        second = text[slices["S"][0] : slices["S"][1]]
-        clock = hour + minute + second
-        if not clock.isdigit() or hour > "23" or minute > "59" or second > "59":
-            return general(text)  # says what is wrong (datetime() range error)
-        return f"{day}T{hour}:{minute}:{second}+00:00"
+            clock = ""
+        if cacheable:
+            if len(known_days) >= KNOWN_VALUES_LIMIT or len(known_clocks) >= KNOWN_VALUES_LIMIT:
+                known_days.clear()
+                known_clocks.clear()
+            known_days[text[:split]] = day
+            known_clocks[text[split:]] = clock
+        return day + clock
 
-    return parse
+    return parse if cacheable else parse_and_learn
 
 
 def _temporal_converter(column: ColumnSpec, zone: tzinfo) -> Converter:

@@ -10,13 +10,13 @@ from typing import Any, BinaryIO
 from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
-from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams import Stream
 
 from s3_export_core.csvread import LineCounter, iter_csv
 from s3_export_core.errors import ExportError
 from s3_export_core.records import EXTRA_PROPERTY, RowPlan
 from s3_export_core.specs import TableSpec
+from s3_export_core.writer import BufferedMsgSpecWriter
 
 if t.TYPE_CHECKING:
     from s3_export_core.tap import SnapshotTap
@@ -70,7 +70,7 @@ class SnapshotStream(Stream):
         self._records: Iterator[dict[str, Any]] | None = None
         self._binary: BinaryIO | None = None
         self._plan: RowPlan | None = None
-        self._time_extracted = datetime.now(tz=UTC)
+        self._time_extracted = datetime.now(tz=UTC).isoformat().replace("+00:00", "Z")
         self._fast_path = False
 
     # Sync lifecycle -------------------------------------------------------------------------
@@ -214,13 +214,16 @@ class SnapshotStream(Stream):
 
     # Output ---------------------------------------------------------------------------------
 
-    def _generate_record_messages(self, record: dict[str, Any]) -> t.Generator[RecordMessage]:
-        if self._fast_path:
-            yield RecordMessage(
-                stream=self.name,
-                record=record,
-                version=self._stream_version,
-                time_extracted=self._time_extracted,
-            )
+    def generate_child_contexts(
+        self, record: dict[str, Any], context: dict | None
+    ) -> t.Iterable[dict | None]:
+        # No child streams: skip the SDK's per-record child-context machinery.
+        return ()
+
+    def _write_record_message(self, record: dict[str, Any]) -> None:
+        writer = self._tap.message_writer
+        if self._fast_path and isinstance(writer, BufferedMsgSpecWriter):
+            writer.write_record(self.name, record, self._stream_version, self._time_extracted)
+            self.state_manager.is_flushed = False
             return
-        yield from super()._generate_record_messages(record)
+        super()._write_record_message(record)

@@ -184,6 +184,14 @@ def test_dates_use_the_spec_formats_and_never_guess_day_first():
         convert("21/12/2025 05:00:03")  # day-first is not in the spec: an error, not a guess
     with pytest.raises(ValueError, match="does not match"):
         convert("2025.12.21")
+    # Parts seen before are remembered; a known day with a bad clock (or the reverse) still fails.
+    assert convert("03/04/2025 23:59:59") == "2025-03-04T23:59:59+00:00"
+    with pytest.raises(ValueError, match="hour must be"):
+        convert("03/04/2025 24:00:00")
+    with pytest.raises(ValueError, match="day is out of range"):
+        convert("02/30/2025 23:59:59")
+    with pytest.raises(ValueError, match="does not match"):
+        convert("03/04/2025 23:59:59x")
     as_date = converter_for(ColumnSpec(name="d", type="date", formats=("%Y-%m-%d",)))
     assert as_date is not None
     assert as_date("2025-02-28") == "2025-02-28"
