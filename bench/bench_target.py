@@ -1,0 +1,319 @@
+"""Benchmark: target-oracle-staging against its peers on the same generated Singer file.
+
+Generates N records (20 mixed columns, key `id`, deterministic), then feeds the file to
+  - target-oracle-staging on DuckDB and on PostgreSQL,
+  - meltanolabs-target-postgres (use_copy true) and target-duckdb, each installed by this
+    script in its own venv under bench/.venvs/,
+and reports rows/s, peak RSS and the rows that actually landed, side by side.
+
+Usage:  .venv/bin/python bench/bench_target.py [--records 1000000] [--big 5000000]
+        [--skip-peers] [--only ours|peers]
+Not a test: it takes minutes and never runs in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+VENVS = ROOT / "bench" / ".venvs"
+OUR_EXECUTABLE = ROOT / ".venv" / "bin" / "target-oracle-staging"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+STREAM = "bench_rows"
+PEERS = {
+    "target-postgres": ["meltanolabs-target-postgres==0.8.1"],
+    "target-duckdb": ["target-duckdb==0.8.0", "duckdb==2.0.0"],
+}
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        **{f"name_{i}": {"type": ["null", "string"]} for i in range(1, 7)},
+        **{f"count_{i}": {"type": ["null", "integer"]} for i in range(1, 5)},
+        **{f"amount_{i}": {"type": ["null", "number"]} for i in range(1, 5)},
+        **{
+            f"changed_{i}": {"type": ["null", "string"], "format": "date-time"} for i in range(1, 4)
+        },
+        **{f"flag_{i}": {"type": ["null", "boolean"]} for i in range(1, 3)},
+    },
+}
+WORDS = [
+    "Ålesund",
+    "Bergen",
+    "Stavanger",
+    "Trondheim",
+    "Tromsø",
+    "Bodø",
+    "Oslo",
+    "Kristiansund",
+    "Hammerfest",
+    "Mongstad",
+    "Kårstø",
+    "Snøhvit",
+    "Johan Sverdrup",
+    "Troll",
+    "Oseberg",
+]
+
+
+def generate(path: Path, records: int, seed: int = 20261123) -> None:
+    """Write the Singer file: one SCHEMA, `records` RECORDs, a STATE every 100k."""
+    if path.exists() and path.stat().st_size > 0:
+        return
+    rng = random.Random(seed)
+    base = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    offsets = [dt.timezone(dt.timedelta(hours=h)) for h in (-5, 0, 1, 2, 9)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        out.write(
+            json.dumps(
+                {"type": "SCHEMA", "stream": STREAM, "schema": SCHEMA, "key_properties": ["id"]}
+            )
+            + "\n"
+        )
+        for n in range(1, records + 1):
+            record: dict = {"id": n}
+            for i in range(1, 7):
+                record[f"name_{i}"] = f"{rng.choice(WORDS)} {rng.randrange(10**6)} ✓{i}"
+            for i in range(1, 5):
+                record[f"count_{i}"] = rng.randrange(-(10**9), 10**9)
+            for i in range(1, 5):
+                record[f"amount_{i}"] = round(rng.uniform(-1e6, 1e6), 4)
+            for i in range(1, 4):
+                moment = base + dt.timedelta(seconds=rng.randrange(10**8))
+                record[f"changed_{i}"] = moment.astimezone(rng.choice(offsets)).isoformat()
+            for i in range(1, 3):
+                record[f"flag_{i}"] = rng.random() < 0.5
+            out.write(
+                json.dumps(
+                    {
+                        "type": "RECORD",
+                        "stream": STREAM,
+                        "record": record,
+                        "time_extracted": "2026-11-23T12:00:00+00:00",
+                    }
+                )
+                + "\n"
+            )
+            if n % 100_000 == 0:
+                out.write(json.dumps({"type": "STATE", "value": {"rows": n}}) + "\n")
+
+
+def ensure_peer(name: str) -> Path:
+    venv = VENVS / name
+    executable = venv / "bin" / name
+    if executable.exists():
+        return executable
+    uv = ROOT / ".venv" / "bin" / "uv"
+    subprocess.run([str(uv), "venv", "--python", "3.11", str(venv)], check=True)
+    subprocess.run(
+        [str(uv), "pip", "install", "--python", str(venv / "bin" / "python"), *PEERS[name]],
+        check=True,
+    )
+    return executable
+
+
+def measure(command: list[str], input_path: Path, env: dict | None = None) -> dict:
+    """Run a loader on the file: wall seconds, CPU seconds and peak RSS (from wait4's rusage).
+
+    CPU seconds are reported too because this machine is shared: wall time moves with the load
+    of other processes, the CPU a loader needs does much less.
+    """
+    log = WORK / f"{Path(command[0]).name}.stderr.log"
+    started = time.perf_counter()
+    with input_path.open("rb") as stdin, log.open("wb") as stderr:
+        process = subprocess.Popen(
+            command,
+            stdin=stdin,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**os.environ, **(env or {})},
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
+    return {
+        "seconds": elapsed,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak": usage.ru_maxrss * 1024,
+        "exit": process.returncode,
+    }
+
+
+def pg_schema() -> str:
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return schema
+
+
+def pg_count(schema: str, table: str) -> int:
+    engine = sa.create_engine(PG_URL)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(f"SELECT COUNT(*) FROM {schema}.{table}")).scalar()
+    finally:
+        engine.dispose()
+
+
+def pg_drop(schema: str) -> None:
+    engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+
+
+def duck_count(path: Path, table: str) -> int:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def write_config(name: str, config: dict) -> Path:
+    path = WORK / f"{name}.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def run_ours_duckdb(data: Path, label: str) -> dict:
+    db = WORK / f"{label}.duckdb"
+    db.unlink(missing_ok=True)
+    config = write_config(label, {"database_path": str(db), "table_prefix": "STG_"})
+    seconds, peak, code = measure([str(OUR_EXECUTABLE), "--config", str(config)], data)
+    return {
+        "loader": "target-oracle-staging",
+        "db": "duckdb",
+        "seconds": seconds,
+        "peak": peak,
+        "exit": code,
+        "landed": duck_count(db, "stg_bench_rows") if code == 0 else 0,
+    }
+
+
+def run_ours_pg(data: Path, label: str) -> dict:
+    schema = pg_schema()
+    config = write_config(
+        label, {"sqlalchemy_url": PG_URL, "default_target_schema": schema, "table_prefix": "STG_"}
+    )
+    try:
+        seconds, peak, code = measure([str(OUR_EXECUTABLE), "--config", str(config)], data)
+        landed = pg_count(schema, "stg_bench_rows") if code == 0 else 0
+    finally:
+        pg_drop(schema)
+    return {
+        "loader": "target-oracle-staging",
+        "db": "postgresql",
+        "seconds": seconds,
+        "peak": peak,
+        "exit": code,
+        "landed": landed,
+    }
+
+
+def run_peer_pg(data: Path) -> dict:
+    executable = ensure_peer("target-postgres")
+    schema = pg_schema()
+    config = write_config(
+        "peer_pg",
+        {
+            "host": "127.0.0.1",
+            "port": 5432,
+            "user": "postgres",
+            "password": "",
+            "database": "test",
+            "default_target_schema": schema,
+            "use_copy": True,
+            "batch_size_rows": 100_000,
+        },
+    )
+    try:
+        seconds, peak, code = measure([str(executable), "--config", str(config)], data)
+        landed = pg_count(schema, STREAM) if code == 0 else 0
+    finally:
+        pg_drop(schema)
+    return {
+        "loader": "meltanolabs-target-postgres",
+        "db": "postgresql",
+        "seconds": seconds,
+        "peak": peak,
+        "exit": code,
+        "landed": landed,
+    }
+
+
+def run_peer_duckdb(data: Path) -> dict:
+    executable = ensure_peer("target-duckdb")
+    db = WORK / "peer.duckdb"
+    db.unlink(missing_ok=True)
+    config = write_config("peer_duck", {"filepath": str(db), "default_target_schema": "main"})
+    seconds, peak, code = measure([str(executable), "-c", str(config)], data)
+    return {
+        "loader": "target-duckdb",
+        "db": "duckdb",
+        "seconds": seconds,
+        "peak": peak,
+        "exit": code,
+        "landed": duck_count(db, STREAM) if code == 0 else 0,
+    }
+
+
+def report(results: list[dict], records: int) -> None:
+    print(f"\n{records:,} records, 20 columns, key id")
+    print(f"{'loader':30} {'db':11} {'seconds':>8} {'rows/s':>9} {'peak RSS':>9} {'landed':>10}")
+    for r in results:
+        rate = records / r["seconds"] if r["seconds"] else 0
+        print(
+            f"{r['loader']:30} {r['db']:11} {r['seconds']:8.1f} {rate:9,.0f} "
+            f"{r['peak'] / 2**20:7.0f}MB {r['landed']:10,}  exit={r['exit']}"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--big", type=int, default=5_000_000, help="0 to skip the memory run")
+    parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument("--only-peers", action="store_true")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    data = WORK / f"records_{args.records}.jsonl"
+    generate(data, args.records)
+    results: list[dict] = []
+    # Each database's pair runs back to back, so both see the same machine load.
+    if not args.only_peers:
+        results.append(run_ours_duckdb(data, "ours_duck"))
+    if not args.skip_peers:
+        results.append(run_peer_duckdb(data))
+    report(results, args.records)
+    if not args.only_peers:
+        results.append(run_ours_pg(data, "ours_pg"))
+    if not args.skip_peers:
+        results.append(run_peer_pg(data))
+    report(results, args.records)
+    if args.big and not args.only_peers:
+        big = WORK / f"records_{args.big}.jsonl"
+        generate(big, args.big)
+        big_results = [run_ours_duckdb(big, "ours_duck_big"), run_ours_pg(big, "ours_pg_big")]
+        report(big_results, args.big)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
