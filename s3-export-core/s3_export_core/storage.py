@@ -90,10 +90,26 @@ class S3Storage:
             return b""
         end = min(start + length, info.size) - 1
         # IfMatch: a snapshot replaced while we read it must fail, not mix two versions.
-        response = self._client.get_object(
-            Bucket=self.bucket, Key=info.key, Range=f"bytes={start}-{end}", IfMatch=info.etag
-        )
+        response = self._get(info, Range=f"bytes={start}-{end}")
         return response["Body"].read()
+
+    def _get(self, info: ObjectInfo, **extra: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self._client.get_object(
+                Bucket=self.bucket, Key=info.key, IfMatch=info.etag, **extra
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in {"PreconditionFailed", "412"}:
+                msg = (
+                    f"{self.describe(info.key)} changed while it was being read (ETag "
+                    f"{info.etag} when listed); run again to load the new version"
+                )
+                raise ExportError(msg) from exc
+            msg = f"Cannot read {self.describe(info.key)}: {exc}"
+            raise ExportError(msg) from exc
 
     def open_seekable(self, info: ObjectInfo) -> BinaryIO:
         from s3_export_core.ranged import RangedReader
@@ -102,7 +118,7 @@ class S3Storage:
         return io.BufferedReader(raw, buffer_size=64 * 1024)  # type: ignore[return-value]
 
     def open_sequential(self, info: ObjectInfo) -> BinaryIO:
-        response = self._client.get_object(Bucket=self.bucket, Key=info.key, IfMatch=info.etag)
+        response = self._get(info)
         return io.BufferedReader(_StreamingBodyRaw(response["Body"]), buffer_size=1024 * 1024)  # type: ignore[return-value]
 
 

@@ -141,3 +141,16 @@ def test_missing_member_is_not_activated(tmp_path, marina_export, caplog):
     assert "boats" not in output.activated
     assert "boats" not in output.records
     assert "has no member Boats.csv" in caplog.text
+
+
+def test_snapshot_replaced_while_reading_is_an_error(moto_s3, s3_bucket):
+    from s3_export_core.storage import S3Storage
+
+    client = moto_s3.client()
+    client.put_object(Bucket=s3_bucket, Key="20251221050003.zip", Body=b"first version")
+    storage = S3Storage(_s3_config(moto_s3, s3_bucket))
+    info = storage.head("20251221050003.zip")
+    assert storage.read_range(info, 0, 5) == b"first"
+    client.put_object(Bucket=s3_bucket, Key="20251221050003.zip", Body=b"second version")
+    with pytest.raises(ExportError, match="changed while it was being read"):
+        storage.read_range(info, 0, 5)
