@@ -18,6 +18,7 @@ from target_oracle_staging.types import ColumnType, Kind, kind_of_reflected
 logger = logging.getLogger("target_oracle_staging")
 
 DEFAULT_DATABASE_PATH = "warehouse.duckdb"
+DUCKDB_MEMORY_LIMIT = "512MB"
 ORACLE_SETTINGS = ("dsn", "host", "service_name")
 
 
@@ -222,7 +223,11 @@ class StagingConnector(SQLConnector):
         if self.dialect_name == "duckdb":
             path = self.database_path(self.config)
             path.parent.mkdir(parents=True, exist_ok=True)
-            return sa.create_engine(f"duckdb:///{path}")
+            # DuckDB's buffer cache otherwise grows towards 80% of RAM with the table size;
+            # a fixed limit keeps the target's memory flat (DuckDB spills to disk beyond it).
+            return sa.create_engine(
+                f"duckdb:///{path}", connect_args={"config": {"memory_limit": DUCKDB_MEMORY_LIMIT}}
+            )
         return sa.create_engine(normalized_url(self.config["sqlalchemy_url"]))
 
     @property

@@ -253,13 +253,12 @@ class DuckDBDialect(Dialect):
         self.sa_dialect = DuckDBSADialect()
 
     def bulk_load(
-        self, driver_conn: t.Any, table: str, spec: TableSpec, rows: list[dict]
+        self, driver_conn: t.Any, table: str, spec: TableSpec, rows: list[bytes]
     ) -> list[RowError]:
         fd, path = tempfile.mkstemp(prefix="target_oracle_staging_", suffix=".ndjson")
         try:
-            encode = _ndjson_encoder.encode
             with os.fdopen(fd, "wb") as handle:
-                handle.write(b"\n".join(map(encode, rows)))
+                handle.write(b"\n".join(rows))  # records encoded on arrival (NDJSON_ENCODER)
             driver_conn.execute(self.read_json_insert_sql(table, spec), [path])
         finally:
             os.unlink(path)
@@ -315,7 +314,7 @@ def _encode_default(value: t.Any) -> t.Any:
     return str(value)
 
 
-_ndjson_encoder = msgspec.json.Encoder(enc_hook=_encode_default, decimal_format="number")
+NDJSON_ENCODER = msgspec.json.Encoder(enc_hook=_encode_default, decimal_format="number")
 
 
 class OracleDialect(Dialect):

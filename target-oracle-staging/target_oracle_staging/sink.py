@@ -12,7 +12,7 @@ from singer_sdk.exceptions import MissingKeyPropertiesError
 from singer_sdk.sql import SQLSink
 
 from target_oracle_staging.connector import StagingConnector
-from target_oracle_staging.dialects import RECORD_SEQ_KEY, RowError
+from target_oracle_staging.dialects import NDJSON_ENCODER, RECORD_SEQ_KEY, RowError
 from target_oracle_staging.ledger import Reject, StreamStats
 from target_oracle_staging.rows import compile_row_builder
 from target_oracle_staging.tables import (
@@ -49,6 +49,7 @@ class StagingSink(SQLSink[StagingConnector]):
 
     connector_class = StagingConnector
     MAX_SIZE_DEFAULT = 50_000
+    RAW_RECORDS_MAX_SIZE_DEFAULT = 100_000  # encoded records are small: bigger DuckDB batches
 
     def __init__(
         self,
@@ -78,6 +79,7 @@ class StagingSink(SQLSink[StagingConnector]):
         self._sequence = 0
         self._null = self.dialect.null
         self._raw_records = self.dialect.raw_records
+        self._encode = NDJSON_ENCODER.encode
         self._metadata = self.include_sdc_metadata_properties
 
     # -- names: the SDK asks the sink; the answer is the one name function ---------------
@@ -98,6 +100,14 @@ class StagingSink(SQLSink[StagingConnector]):
         # The converters check every value against its column type and reject what does not
         # fit, so the per-record JSON Schema validation would only repeat that work.
         return None
+
+    @property
+    def max_size(self) -> int:
+        if self.batch_size_rows is not None:
+            return self.batch_size_rows
+        if self.dialect.raw_records:
+            return self.RAW_RECORDS_MAX_SIZE_DEFAULT
+        return self.MAX_SIZE_DEFAULT
 
     @property
     def current_size(self) -> int:
@@ -161,7 +171,8 @@ class StagingSink(SQLSink[StagingConnector]):
                 record["_sdc_sequence"] = self._sequence
                 record["_sdc_table_version"] = message.get("version")
             record[RECORD_SEQ_KEY] = line
-            self._rows.append(record)
+            # Kept encoded: ~0.6 KB a record instead of ~4 KB of Python objects.
+            self._rows.append(self._encode(record))
             return
         try:
             row = self._build(record, message, self._sequence)
@@ -294,10 +305,11 @@ class StagingSink(SQLSink[StagingConnector]):
         return []
 
     def _db_reject(self, row: t.Any, error: RowError) -> Reject:
-        if isinstance(row, dict):
-            record = {k: v for k, v in row.items() if k != RECORD_SEQ_KEY}
+        if isinstance(row, bytes):
+            decoded = msgspec.json.decode(row)
+            record = {k: v for k, v in decoded.items() if k != RECORD_SEQ_KEY}
             message = error.message.strip()
-            return self._reject(record, row[RECORD_SEQ_KEY], code=error.code, message=message)
+            return self._reject(record, decoded[RECORD_SEQ_KEY], code=error.code, message=message)
         null = self._null
         record = {
             (column.source or column.name): (None if value is null else value)

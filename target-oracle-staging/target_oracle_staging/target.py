@@ -114,8 +114,8 @@ class TargetOracleStaging(SQLTarget):
         th.Property(
             "batch_size_rows",
             th.IntegerType,
-            default=50_000,
-            description="Rows per batch (one bulk load + one MERGE per batch).",
+            description="Rows per batch, one bulk load + one MERGE each (default 100000 on "
+            "DuckDB, 50000 on Oracle and PostgreSQL).",
         ),
         th.Property(
             "max_rejects",
