@@ -11,9 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
 import requests
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Transport failures worth another try: timeouts, refused/dropped connections, cut-off bodies.
+RETRYABLE_ERRORS = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+)
+_json = msgspec.json.Decoder()
 MAX_BACKOFF_SECONDS = 60.0
 
 
@@ -142,14 +150,17 @@ class Tr2000Client:
         while True:
             try:
                 response = self._send(url)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except RETRYABLE_ERRORS as exc:
                 reason = f"{type(exc).__name__}: {exc}"
                 retry_after = None
+            except requests.RequestException as exc:
+                msg = f"TR2000 request GET {url} failed: {type(exc).__name__}: {exc}"
+                raise Tr2000Error(msg) from exc
             else:
                 if response.status_code == 200:
                     try:
-                        return response.json()
-                    except ValueError as exc:
+                        return _json.decode(response.content)
+                    except msgspec.DecodeError as exc:
                         msg = f"TR2000 response from {url} is not valid JSON: {exc}"
                         raise Tr2000Error(msg) from exc
                 if response.status_code == 404:

@@ -34,16 +34,27 @@ class TapRun:
         return len(self.records.get(stream, []))
 
 
+def catalog_selecting(config: dict[str, Any], streams: set[str]) -> dict[str, Any]:
+    """The discovered catalog with only `streams` selected."""
+    catalog = TapTr2000(config={**FAST, **config}).catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    return catalog
+
+
 def run_tap(
     config: dict[str, Any],
     state: dict[str, Any] | None = None,
     on_message: Callable[[dict[str, Any]], Any] | None = None,
+    catalog: dict[str, Any] | None = None,
 ) -> TapRun:
     """Sync every stream in-process; the tap's stdout is parsed into messages.
 
     `on_message` sees every message, also when the sync raises (then nothing is returned).
     """
-    tap = TapTr2000(config={**FAST, **config}, state=copy.deepcopy(state or {}))
+    tap = TapTr2000(config={**FAST, **config}, state=copy.deepcopy(state or {}), catalog=catalog)
     buffer = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     try:
         with redirect_stdout(buffer):
@@ -68,6 +79,11 @@ def _quiet_sdk_metrics():
     logger.setLevel(logging.WARNING)
     yield
     logger.setLevel(level)
+
+
+@pytest.fixture
+def catalog_for() -> Callable[..., dict[str, Any]]:
+    return catalog_selecting
 
 
 @pytest.fixture

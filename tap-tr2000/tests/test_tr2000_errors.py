@@ -87,6 +87,7 @@ def test_404_outside_pcs_details_is_an_error(tap_runner, tr2000_server) -> None:
         ("status", {"status": 503}),
         ("status", {"status": 429}),
         ("drop", {}),
+        ("truncate", {}),
         ("hang", {"hang_seconds": 5}),
     ],
 )

@@ -135,3 +135,19 @@ def test_embedded_notes_without_the_array_fail(tr2000_server_factory, tap_runner
     server = tr2000_server_factory(world)
     with pytest.raises(Tr2000Error, match=r"embedded-notes lacks the array 'getEmbeddedNote'"):
         tap_runner({"base_url": server.base_url})
+
+
+def test_only_a_detail_stream_selected(
+    tr2000_server_factory, tap_runner, catalog_for, world
+) -> None:
+    """Deselected parents still drive their selected children; nothing else is emitted."""
+    server = tr2000_server_factory(world)
+    config = {"base_url": server.base_url}
+    run = tap_runner(config, catalog=catalog_for(config, {"pcs_headers"}))
+    assert set(run.records) == {"pcs_headers"}
+    assert len(run.records["pcs_headers"]) == len(_expected(world, "issue_referenced"))
+    # Issue references were read for the revision scope, other reference types were not.
+    assert server.count(r"/issues/rev/[^/]+/pcs$") == 2
+    assert server.count(r"/issues/rev/[^/]+/sc$") == 0
+    assert server.count(r"/temp-pressures$") == 0
+    assert run.final_state["bookmarks"]["issues"]["partitions"][0]["latest_issue_revision"] == "2"

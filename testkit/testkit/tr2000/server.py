@@ -20,7 +20,8 @@ class Fault:
 
     kind: "status" (answer HTTP `status`), "success_false", "missing_array", "hang" (hold the
     request until the server stops or `hang_seconds` pass), "drop" (close the connection without
-    an answer), "bad_json" (a truncated body). `times`: how many matching requests get the fault
+    an answer), "truncate" (half the promised body, then the connection closes), "bad_json" (a
+    complete but invalid body). `times`: how many matching requests get the fault
     (None = every one), after which the path answers normally again.
     """
 
@@ -87,6 +88,16 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self._take_fault(state)
         if fault is None:
             return self._send_json(*state.world.response(self.path))
+        if fault.kind == "truncate":
+            # Promise the whole body, send half of it, hang up.
+            payload = json.dumps(state.world.response(self.path)[1]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload[: len(payload) // 2])
+            self.close_connection = True
+            return 200
         if fault.kind in {"drop", "hang"}:
             if fault.kind == "hang":
                 state.stopping.wait(fault.hang_seconds)
