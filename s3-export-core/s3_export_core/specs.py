@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,6 @@ class TableSpec:
     # Columns the export is known to carry beyond `columns` (kept as strings, no warning).
     unlisted_column_count: int = 0
     description: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def column_names(self) -> list[str]:
@@ -97,7 +96,6 @@ def load_table_specs(path: str | Path) -> list[TableSpec]:
                 null_tokens=tuple(raw.get("null_tokens", [""])),
                 unlisted_column_count=int(raw.get("unlisted_column_count", 0)),
                 description=raw.get("description"),
-                extra={k: v for k, v in raw.items() if k.startswith("x_")},
             )
         )
     return specs

@@ -208,10 +208,6 @@ class SnapshotStream(Stream):
         self.stream_state["snapshot_at"] = snapshot.taken_at.isoformat()
         self.state_manager.is_flushed = False
 
-    @property
-    def row_counts(self) -> Any:
-        return self._plan.counts if self._plan else None
-
     # Output ---------------------------------------------------------------------------------
 
     def generate_child_contexts(

@@ -216,3 +216,16 @@ def test_numbers_and_booleans():
     assert [boolean(v) for v in ("True", "0", "yes", "N")] == [True, False, True, False]
     with pytest.raises(ValueError, match="is not one of"):
         boolean("maybe")
+
+
+def test_source_timezone_converts_naive_times_to_utc(marina_export):
+    from zoneinfo import ZoneInfo
+
+    column = ColumnSpec(name="t", type="date-time", formats=("%m/%d/%Y %H:%M:%S",))
+    convert = converter_for(column, ZoneInfo("America/Chicago"))
+    assert convert is not None
+    assert convert("03/04/2025 00:00:00") == "2025-03-04T06:00:00+00:00"  # CST
+    assert convert("07/04/2025 00:00:00") == "2025-07-04T05:00:00+00:00"  # CDT
+    export = marina_export("molo", rows=2, streams={"piers"})
+    with pytest.raises(ExportError, match="'Mars/Olympus' is not a known time zone"):
+        run_tap(TapMoloS3, _local(export, source_timezone="Mars/Olympus"))
