@@ -379,6 +379,19 @@ class World:
             }
             for size in sizes[: rng.randint(3, len(sizes))]
         ]
+        # An early help-page copy lists per-column revision marks; serve them on some revisions.
+        if rng.random() < 0.5:
+            marks = [
+                "NomSize",
+                "OuterDiam",
+                "WallThickness",
+                "Schedule",
+                "CorrAllow",
+                "WeldFactor",
+                "UnderTol",
+            ]
+            for row in rows:
+                row.update({f"{m}RevisionMark": rng.choice(["", "A"]) for m in marks})
         return {"success": True, "PCS": req.pcs, "Revision": req.rev, "getPipeSize": rows}
 
     def _detail_pipe_elements(self, req: _DetailRequest) -> dict[str, Any]:
