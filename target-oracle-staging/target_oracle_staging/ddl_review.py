@@ -69,10 +69,11 @@ def dry_run(messages: list[dict], config: dict | None = None, dialect: str = "or
     settings = {k: v for k, v in (config or {}).items() if k not in _CONNECTION_SETTINGS}
     settings["dry_run_dialect"] = dialect
     target = TargetOracleStaging(config=settings)
+    session = target.run.session  # the run releases it at the end; keep its statement log
     lines = "".join(json.dumps(m) + "\n" for m in messages)
     with contextlib.redirect_stdout(io.StringIO()):
         target.listen(io.StringIO(lines))
-    return list(target.run.session.statements)
+    return list(session.statements)
 
 
 _CONNECTION_SETTINGS = {

@@ -209,8 +209,10 @@ class RunContext:
         self.overwrites.clear()
 
     def close(self) -> None:
-        for session in {
-            id(s): s for s in (self._session, self._ledger and self._ledger.session) if s
-        }.values():
+        """Release the connections (idempotent: called on success and on failure)."""
+        sessions = [self._session, self._ledger.session if self._ledger else None]
+        for session in {id(s): s for s in sessions if s is not None}.values():
             session.close()
+        self._session = None
+        self._ledger = None
         self.connector.dispose()

@@ -295,6 +295,8 @@ class TargetOracleStaging(SQLTarget):
             run.ledger.end_run(run.run_id, "FAILED", list(run.streams.values()), error)
         except Exception:
             self.logger.exception("Could not record the failure in ETL_CONTROL")
+        finally:
+            run.close()
 
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:  # pragma: no cover
         self.logger.info("Received signal %d: committing what was received, then stopping", signum)

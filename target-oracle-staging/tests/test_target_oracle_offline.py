@@ -261,7 +261,8 @@ def test_batch_errors_map_to_the_right_records_even_out_of_order() -> None:
     ]
     connection, _ = _autospec_connection(errors)
     target = TargetOracleStaging(config={"dry_run_dialect": "oracle", "max_rejects": 5})
-    target.run.session.driver_connection = connection
+    session = target.run.session
+    session.driver_connection = connection
     records = [
         {"id": n, "name": f"n{n}", "changed_at": "2024-05-01T12:00:00+02:00", "active": n % 2 == 0}
         for n in range(1, 6)
@@ -273,7 +274,6 @@ def test_batch_errors_map_to_the_right_records_even_out_of_order() -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         target.listen(io.StringIO(to_lines(messages)))
 
-    session = target.run.session
     reject_params = next(
         params
         for sql, params in zip(session.statements, session.parameters, strict=True)
