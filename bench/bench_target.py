@@ -196,14 +196,12 @@ def run_ours_duckdb(data: Path, label: str) -> dict:
     db = WORK / f"{label}.duckdb"
     db.unlink(missing_ok=True)
     config = write_config(label, {"database_path": str(db), "table_prefix": "STG_"})
-    seconds, peak, code = measure([str(OUR_EXECUTABLE), "--config", str(config)], data)
+    result = measure([str(OUR_EXECUTABLE), "--config", str(config)], data)
     return {
         "loader": "target-oracle-staging",
         "db": "duckdb",
-        "seconds": seconds,
-        "peak": peak,
-        "exit": code,
-        "landed": duck_count(db, "stg_bench_rows") if code == 0 else 0,
+        **result,
+        "landed": duck_count(db, "stg_bench_rows") if result["exit"] == 0 else 0,
     }
 
 
@@ -213,16 +211,14 @@ def run_ours_pg(data: Path, label: str) -> dict:
         label, {"sqlalchemy_url": PG_URL, "default_target_schema": schema, "table_prefix": "STG_"}
     )
     try:
-        seconds, peak, code = measure([str(OUR_EXECUTABLE), "--config", str(config)], data)
-        landed = pg_count(schema, "stg_bench_rows") if code == 0 else 0
+        result = measure([str(OUR_EXECUTABLE), "--config", str(config)], data)
+        landed = pg_count(schema, "stg_bench_rows") if result["exit"] == 0 else 0
     finally:
         pg_drop(schema)
     return {
         "loader": "target-oracle-staging",
         "db": "postgresql",
-        "seconds": seconds,
-        "peak": peak,
-        "exit": code,
+        **result,
         "landed": landed,
     }
 
@@ -244,16 +240,14 @@ def run_peer_pg(data: Path) -> dict:
         },
     )
     try:
-        seconds, peak, code = measure([str(executable), "--config", str(config)], data)
-        landed = pg_count(schema, STREAM) if code == 0 else 0
+        result = measure([str(executable), "--config", str(config)], data)
+        landed = pg_count(schema, STREAM) if result["exit"] == 0 else 0
     finally:
         pg_drop(schema)
     return {
         "loader": "meltanolabs-target-postgres",
         "db": "postgresql",
-        "seconds": seconds,
-        "peak": peak,
-        "exit": code,
+        **result,
         "landed": landed,
     }
 
@@ -263,25 +257,28 @@ def run_peer_duckdb(data: Path) -> dict:
     db = WORK / "peer.duckdb"
     db.unlink(missing_ok=True)
     config = write_config("peer_duck", {"filepath": str(db), "default_target_schema": "main"})
-    seconds, peak, code = measure([str(executable), "-c", str(config)], data)
+    result = measure([str(executable), "-c", str(config)], data)
     return {
         "loader": "target-duckdb",
         "db": "duckdb",
-        "seconds": seconds,
-        "peak": peak,
-        "exit": code,
-        "landed": duck_count(db, STREAM) if code == 0 else 0,
+        **result,
+        "landed": duck_count(db, STREAM) if result["exit"] == 0 else 0,
     }
 
 
 def report(results: list[dict], records: int) -> None:
     print(f"\n{records:,} records, 20 columns, key id")
-    print(f"{'loader':30} {'db':11} {'seconds':>8} {'rows/s':>9} {'peak RSS':>9} {'landed':>10}")
+    print(
+        f"{'loader':28} {'db':10} {'wall s':>7} {'rows/s':>8} {'cpu s':>7} "
+        f"{'rows/cpu-s':>10} {'peak RSS':>9} {'landed':>10}"
+    )
     for r in results:
         rate = records / r["seconds"] if r["seconds"] else 0
+        cpu_rate = records / r["cpu"] if r["cpu"] else 0
         print(
-            f"{r['loader']:30} {r['db']:11} {r['seconds']:8.1f} {rate:9,.0f} "
-            f"{r['peak'] / 2**20:7.0f}MB {r['landed']:10,}  exit={r['exit']}"
+            f"{r['loader']:28} {r['db']:10} {r['seconds']:7.1f} {rate:8,.0f} {r['cpu']:7.1f} "
+            f"{cpu_rate:10,.0f} {r['peak'] / 2**20:7.0f}MB {r['landed']:10,}  exit={r['exit']}",
+            flush=True,
         )
 
 
