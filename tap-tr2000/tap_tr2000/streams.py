@@ -42,6 +42,7 @@ class PlantsStream(Tr2000Stream):
     name = "plants"
     primary_keys: ClassVar[list[str]] = ["PlantID"]
     array_key = "getPlant"
+    required_fields = ("PlantID",)
     LOOKAHEAD_PLANTS = 2
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -100,6 +101,7 @@ class IssuesStream(Tr2000Stream):
     name = "issues"
     primary_keys: ClassVar[list[str]] = ["PlantID", "IssueRevision"]
     array_key = "getIssueList"
+    required_fields = ("IssueRevision",)
     parent_stream_type = PlantsStream
     state_partitioning_keys: ClassVar[list[str] | None] = ["PlantID"]  # type: ignore[misc]
 

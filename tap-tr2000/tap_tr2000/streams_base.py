@@ -9,7 +9,7 @@ from singer_sdk import SchemaDirectory, Stream, StreamSchema
 
 from tap_tr2000 import schemas
 from tap_tr2000.client import Envelope, Tr2000Client
-from tap_tr2000.conform import conform_row
+from tap_tr2000.conform import Tr2000ValueError, conform_row
 
 if TYPE_CHECKING:
     from tap_tr2000.crawl import Crawler
@@ -23,6 +23,8 @@ class Tr2000Stream(Stream):
     array_key_is_prefix: ClassVar[bool] = False
     # Position of the row in its response, for streams without a unique natural key.
     sequence_field: ClassVar[str | None] = None
+    # Fields the crawl builds URLs from: a row without them is an error, not a row to skip.
+    required_fields: ClassVar[tuple[str, ...]] = ()
     # Children keep no per-context state (thousands of partitions otherwise).
     state_partitioning_keys: ClassVar[list[str] | None] = []  # type: ignore[misc]
     schema = StreamSchema(SchemaDirectory(schemas))  # schemas/<stream name>.json
@@ -70,6 +72,10 @@ class Tr2000Stream(Stream):
                 source_tz=self._tap_tr2000.source_timezone,
             )
             self._note_unknown(unknown, envelope.url)
+            missing = [f for f in self.required_fields if record.get(f) is None]
+            if missing:
+                msg = f"stream {self.name}: row {position} at {envelope.url} has no {missing}"
+                raise Tr2000ValueError(msg)
             self._check_duplicate(record, seen, envelope.url)
             yield record
 

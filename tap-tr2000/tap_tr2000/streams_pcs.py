@@ -20,6 +20,7 @@ class PcsStream(Tr2000Stream):
     name = "pcs"
     primary_keys: ClassVar[list[str]] = ["PlantID", "PCS", "Revision"]
     array_key = "getPCS"
+    required_fields = ("PCS", "Revision")
     parent_stream_type = PlantsStream
 
     def __init__(self, tap: Any) -> None:

@@ -16,14 +16,19 @@ class VdsStream(Tr2000Stream):
     name = "vds"
     primary_keys: ClassVar[list[str]] = ["VDS", "Revision"]
     array_key = "getVDS"
+    required_fields = ("VDS", "Revision")
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         envelope = self.fetch(self.client.url("vds"))
-        if self.selected_children():
-            self.client.prefetcher.schedule(
-                [self.client.url("vds", r["VDS"], "rev", r["Revision"]) for r in envelope.rows]
-            )
-        yield from self.records_from(envelope, {})
+        if not self.selected_children():
+            yield from self.records_from(envelope, {})
+            return
+        # Conform first (a row without VDS or Revision fails here), then queue the detail calls.
+        records = list(self.records_from(envelope, {}))
+        self.client.prefetcher.schedule(
+            [self.client.url("vds", r["VDS"], "rev", r["Revision"]) for r in records]
+        )
+        yield from records
 
     def get_child_context(self, record: dict, context: Context | None) -> dict:
         return {"VDS": record["VDS"], "Revision": record["Revision"]}

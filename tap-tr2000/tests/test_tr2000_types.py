@@ -140,3 +140,30 @@ def test_schemas_type_ids_as_integers_and_revisions_as_strings(tr2000_server, ta
     assert schemas["plants"]["properties"]["PlantID"]["type"] == ["string"]
     for record in run.records["issues"]:
         dt.date.fromisoformat(record["RevDate"])
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "stream"),
+    [
+        ("plants", "PlantID", "plants"),
+        ("issues", "IssueRevision", "issues"),
+        ("pcs_list", "Revision", "pcs"),
+    ],
+)
+def test_row_without_a_crawl_key_fails(
+    tr2000_server_factory, tap_runner, path, field, stream
+) -> None:
+    world = generated_world(plants=1, shape=WorldShape(1, 2, 1))
+    rows = {
+        "plants": world.plants,
+        "issues": world.plant_worlds[1000].issues,
+        "pcs_list": world.plant_worlds[1000].pcs_list,
+    }[path]
+    rows[-1][field] = ""
+    server = tr2000_server_factory(world)
+    with pytest.raises(
+        Tr2000ValueError,
+        match=rf"stream {stream}: row {len(rows)} at http://\S+ "
+        rf"has no \['{field}'\]",
+    ):
+        tap_runner({"base_url": server.base_url})
