@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,11 +183,6 @@ class _NullSavepoint:
 class StagingConnector(SQLConnector):
     """Builds the engine for Oracle, a SQLAlchemy URL or the embedded DuckDB file."""
 
-    allow_column_add = True
-    allow_column_alter = True
-    allow_merge_upsert = True
-    allow_temp_tables = True
-
     def __init__(self, config: dict | None = None, sqlalchemy_url: str | None = None) -> None:
         super().__init__(config=config, sqlalchemy_url=sqlalchemy_url)
         self.dialect_name = self.config.get("dry_run_dialect") or dialect_name_for(self.config)
@@ -325,10 +319,3 @@ class StagingConnector(SQLConnector):
             "or load into a new table_prefix"
         )
         raise SchemaEvolutionError(msg)
-
-    def existing_column_type(self, existing: t.Any) -> Kind | None:
-        return kind_of_reflected(existing)
-
-
-def environment_source_name() -> str | None:
-    return os.environ.get("MELTANO_EXTRACTOR_NAME")

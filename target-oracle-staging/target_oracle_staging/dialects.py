@@ -172,10 +172,6 @@ class Dialect:
         )
         return f"INSERT INTO {spec.qualified()} ({cols}) {select}"
 
-    def copy_into_swap_sql(self, spec: TableSpec, source: str) -> str:
-        cols = ", ".join(_ident(c) for c in self.load_column_list(spec))
-        return f"INSERT INTO {spec.qualified(spec.swap_table)} ({cols}) SELECT {cols} FROM {source}"
-
     def delete_all_sql(self, spec: TableSpec) -> str:
         return f"DELETE FROM {spec.qualified()}"
 
@@ -195,10 +191,6 @@ class Dialect:
         return f"CALL {procedure}()"
 
     # -- bulk -----------------------------------------------------------------------------
-    def prepare_value(self, kind: Kind, value: t.Any) -> t.Any:
-        """Last per-dialect adjustment of an already converted value."""
-        return value
-
     def bulk_load(
         self, driver_conn: t.Any, table: str, spec: TableSpec, rows: list[tuple]
     ) -> list[RowError]:
@@ -349,11 +341,6 @@ class OracleDialect(Dialect):
     def procedure_call_sql(self, procedure: str) -> str:
         return f"BEGIN {procedure}; END;"
 
-    def prepare_value(self, kind: Kind, value: t.Any) -> t.Any:
-        if kind is Kind.BOOLEAN and value is not None:
-            return 1 if value else 0
-        return value
-
     def input_sizes(self, spec: TableSpec) -> list[t.Any]:
         """setinputsizes() arguments: one per load column, in order."""
         import oracledb
@@ -414,7 +401,3 @@ def dialect_for(name: str) -> Dialect:
         return DuckDBDialect()
     msg = f"unsupported database dialect {name!r} (supported: oracle, postgresql, duckdb)"
     raise ValueError(msg)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

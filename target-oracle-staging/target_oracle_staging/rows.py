@@ -54,7 +54,7 @@ def compile_row_builder(spec: TableSpec, dialect: Dialect) -> t.Callable[[dict, 
             lines.append(f"    {var} = r.get({source!r})")
         convert = CONVERTERS[column.type.kind]
         if dialect.name == "oracle" and column.type.kind is Kind.BOOLEAN:
-            convert = _oracle_boolean(convert)
+            convert = oracle_boolean(convert)
         namespace[f"c{index}"] = convert
         check = _fast_type_check(column.type.kind, dialect, var)
         expression = (
@@ -66,7 +66,7 @@ def compile_row_builder(spec: TableSpec, dialect: Dialect) -> t.Callable[[dict, 
     return namespace["build"]
 
 
-def _oracle_boolean(convert: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], int]:
+def oracle_boolean(convert: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], int]:
     def to_number(value: t.Any) -> int:
         return 1 if convert(value) else 0
 

@@ -14,10 +14,8 @@ from singer_sdk.sql import SQLSink
 from target_oracle_staging.connector import StagingConnector
 from target_oracle_staging.dialects import NDJSON_ENCODER, RECORD_SEQ_KEY, RowError
 from target_oracle_staging.ledger import Reject, StreamStats
-from target_oracle_staging.rows import compile_row_builder
+from target_oracle_staging.rows import compile_row_builder, oracle_boolean
 from target_oracle_staging.tables import (
-    ETL_RUN_ID,
-    EXTRACTION_DATE,
     SDC_DELETED_AT,
     SDC_TABLE_VERSION,
     TableSpec,
@@ -75,7 +73,6 @@ class StagingSink(SQLSink[StagingConnector]):
         self._plan = self._conversion_plan()
         self._build = compile_row_builder(self.spec, self.dialect)
         self._source_keys = list(key_properties or [])
-        self._sync_started_at = int(self.sync_started_at) if self.sync_started_at else None
         self._sequence = 0
         self._null = self.dialect.null
         self._raw_records = self.dialect.raw_records
@@ -97,8 +94,10 @@ class StagingSink(SQLSink[StagingConnector]):
         return self.spec.keys if hasattr(self, "spec") else []
 
     def get_validator(self) -> None:
-        # The converters check every value against its column type and reject what does not
-        # fit, so the per-record JSON Schema validation would only repeat that work.
+        # Every value is checked against its column type when it is converted (in Python for
+        # Oracle and PostgreSQL, by DuckDB's JSON reader for DuckDB) and what does not fit is
+        # rejected with the reason; per-record JSON Schema validation would repeat that work
+        # at several times the cost.
         return None
 
     @property
@@ -121,7 +120,7 @@ class StagingSink(SQLSink[StagingConnector]):
                 continue
             convert = CONVERTERS[column.type.kind]
             if self.dialect.name == "oracle" and column.type.kind is Kind.BOOLEAN:
-                convert = _oracle_boolean(convert)
+                convert = oracle_boolean(convert)
             plan.append((column.source, convert, column.name))
         return plan
 
@@ -199,6 +198,10 @@ class StagingSink(SQLSink[StagingConnector]):
                     )
                 )
                 return
+        # A metadata value (e.g. the message's time_extracted) did not convert.
+        self._rejects.append(
+            self._reject(record, line, code="INVALID_VALUE", message="invalid SDC metadata value")
+        )
 
     def _reject(self, record: dict, line: int, code: str, message: str) -> Reject:
         key = ", ".join(f"{k}={record.get(k)!r}" for k in self._source_keys) or None
@@ -372,11 +375,4 @@ class StagingSink(SQLSink[StagingConnector]):
         self.record_counter_metric.exit()
 
 
-def _oracle_boolean(convert: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], t.Any]:
-    def to_number(value: t.Any) -> int:
-        return 1 if convert(value) else 0
-
-    return to_number
-
-
-__all__ = ["ETL_RUN_ID", "EXTRACTION_DATE", "StagingSink"]
+__all__ = ["StagingSink"]
