@@ -298,14 +298,16 @@ class TargetOracleStaging(SQLTarget):
         finally:
             run.close()
 
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:  # pragma: no cover
-        self.logger.info("Received signal %d: committing what was received, then stopping", signum)
-        try:
-            self.drain_all(is_endofpipe=False)
-        finally:
-            self._fail(RuntimeError(f"terminated by signal {signum}"))
-            self.run.close()
-            sys.exit(128 + signum)
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        # The signal may arrive in the middle of a batch: draining from here (the SDK's
+        # default) would reuse a connection mid-transaction. Unwind instead: the open batch
+        # rolls back, the run is marked FAILED, and STATE already sent covers only commits.
+        msg = f"terminated by signal {signum}"
+        raise TerminatedError(msg)
+
+
+class TerminatedError(RuntimeError):
+    """SIGTERM/SIGINT: stop now, keep only what was committed."""
 
 
 def _split_statements(text: str | list) -> list[str]:

@@ -22,7 +22,7 @@ from target_oracle_staging.testing import (
     to_lines,
 )
 
-TOTAL = 60_000
+TOTAL = 40_000
 BATCH = 2_000
 
 
@@ -46,7 +46,7 @@ def _feed(process: subprocess.Popen, data: str) -> None:
         pass  # the target was killed while we were still writing
 
 
-def test_state_is_never_ahead_of_committed_rows(database: Database, tmp_path: Path) -> None:
+def _start(database: Database, tmp_path: Path) -> tuple[subprocess.Popen, threading.Thread]:
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps({**database.config, "batch_size_rows": BATCH}))
     process = subprocess.Popen(
@@ -59,6 +59,22 @@ def test_state_is_never_ahead_of_committed_rows(database: Database, tmp_path: Pa
     )
     feeder = threading.Thread(target=_feed, args=(process, _input()), daemon=True)
     feeder.start()
+    return process, feeder
+
+
+def _check_committed(database: Database, states: list[int]) -> None:
+    table = database.table(f"{database.prefix}EVENTS")
+    committed = database.rows(f"select min(id), max(id), count(*) from {table}")[0]
+    assert committed[2] < TOTAL, "the signal came after the whole load"
+    # every row the last emitted STATE covers is committed (ids 1..state, no gaps)
+    assert committed[0] == 1
+    assert committed[2] >= states[-1]
+    covered = database.scalar(f"select count(*) from {table} where id <= :n", n=states[-1])
+    assert covered == states[-1]
+
+
+def test_state_is_never_ahead_of_committed_rows(database: Database, tmp_path: Path) -> None:
+    process, feeder = _start(database, tmp_path)
     states = []
     for line in process.stdout:
         states.append(json.loads(line)["bookmarks"]["events"])
@@ -70,14 +86,25 @@ def test_state_is_never_ahead_of_committed_rows(database: Database, tmp_path: Pa
     assert process.returncode == -signal.SIGKILL
     assert len(states) == 3, "the target emitted STATE while loading"
 
-    table = database.table(f"{database.prefix}EVENTS")
-    committed = database.rows(f"select min(id), max(id), count(*) from {table}")[0]
-    assert committed[2] < TOTAL, "the kill came after the whole load"
-    # every row the last emitted STATE covers is committed (ids 1..state, no gaps)
-    assert committed[0] == 1
-    assert committed[2] >= states[-1]
-    covered = database.scalar(f"select count(*) from {table} where id <= :n", n=states[-1])
-    assert covered == states[-1]
+    _check_committed(database, states)
     # and the run is still marked RUNNING: nobody could write SUCCESS for it
     status = database.rows(f"select status from {database.table('ETL_CONTROL')}")
     assert status == [("RUNNING",)]
+
+
+def test_sigterm_stops_with_failed_run_and_committed_state(database: Database, tmp_path) -> None:
+    process, feeder = _start(database, tmp_path)
+    states = []
+    for line in process.stdout:
+        states.append(json.loads(line)["bookmarks"]["events"])
+        if len(states) == 2:
+            process.send_signal(signal.SIGTERM)
+            break
+    states += [json.loads(line)["bookmarks"]["events"] for line in process.stdout]
+    process.wait(timeout=60)
+    feeder.join(timeout=10)
+    assert process.returncode not in (0, -signal.SIGTERM)  # handled, and reported as failure
+    _check_committed(database, states)
+    status = database.rows(f"select status, error_text from {database.table('ETL_CONTROL')}")
+    assert status[0][0] == "FAILED"
+    assert "terminated by signal 15" in status[0][1]
