@@ -347,3 +347,39 @@ def test_secrets_stay_out_of_about_and_errors(capsys) -> None:
     redacted = target.run.redact("failed for postgresql://etl:s3cr3t@db.example/x with hunter2")
     assert "s3cr3t" not in redacted
     assert "hunter2" not in redacted
+
+
+def test_schema_evolution_on_oracle_adds_columns_and_widens_strings() -> None:
+    narrow = {"id": {"type": "integer"}, "name": {"type": ["null", "string"], "maxLength": 10}}
+    wider = {**narrow, "name": {"type": ["null", "string"], "maxLength": 200}}
+    added = {**wider, "CountryCode": {"type": ["null", "string"], "maxLength": 2}}
+    statements = dry_run(
+        [
+            schema_message("items", narrow, ["id"]),
+            record_message("items", {"id": 1, "name": "a"}),
+            schema_message("items", wider, ["id"]),
+            record_message("items", {"id": 2, "name": "b" * 150}),
+            schema_message("items", added, ["id"]),
+            record_message("items", {"id": 3, "name": "c", "CountryCode": "NO"}),
+        ]
+    )
+    assert "ALTER TABLE stg_items MODIFY (name VARCHAR2(200 CHAR))" in statements
+    assert "ALTER TABLE stg_items__ld MODIFY (name VARCHAR2(200 CHAR))" in statements
+    assert "ALTER TABLE stg_items ADD country_code VARCHAR2(2 CHAR)" in statements
+    assert "ALTER TABLE stg_items__ld ADD country_code VARCHAR2(2 CHAR)" in statements
+    for statement in statements:
+        _parse(statement)
+
+
+def test_varchar2_to_clob_is_refused_with_a_clear_error() -> None:
+    narrow = {"id": {"type": "integer"}, "note": {"type": ["null", "string"], "maxLength": 100}}
+    huge = {**narrow, "note": {"type": ["null", "string"], "maxLength": 10000}}
+    with pytest.raises(Exception, match=r"stg_items\.NOTE: VARCHAR2\(100\) cannot become CLOB"):
+        dry_run(
+            [
+                schema_message("items", narrow, ["id"]),
+                record_message("items", {"id": 1}),
+                schema_message("items", huge, ["id"]),
+                record_message("items", {"id": 2}),
+            ]
+        )
