@@ -103,6 +103,14 @@ def test_transient_failures_are_retried_then_succeed(
     assert run.tap.client.retry_count == 2
 
 
+def test_retry_after_is_honoured(tap_runner, tr2000_server) -> None:
+    tr2000_server.add_fault(r"^/operators$", "status", status=429, times=1, retry_after=1)
+    tap_runner({"base_url": tr2000_server.base_url, "plant_ids": [108]})
+    first, second = [r for r in tr2000_server.requests if r.path == "/operators"]
+    # The configured backoff is 0.01 s; the server asked for 1 s.
+    assert second.started - first.started >= 1.0
+
+
 def test_retries_exhausted_fail_naming_the_url(tap_runner, tr2000_server) -> None:
     tr2000_server.add_fault(r"^/operators$", "status", status=502, times=3)
     with pytest.raises(

@@ -30,6 +30,7 @@ class Fault:
     status: int = 500
     times: int | None = None
     hang_seconds: float = 30.0
+    retry_after: int | None = None  # seconds, sent as a Retry-After header with a status fault
     hits: int = 0
 
     def matches(self, path: str) -> bool:
@@ -107,7 +108,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_fault(self, fault: Fault, state: ServerState) -> int:
         if fault.kind == "status":
-            return self._send_json(fault.status, {"message": "injected fault"})
+            headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+            return self._send_json(fault.status, {"message": "injected fault"}, headers)
         if fault.kind == "success_false":
             return self._send_json(200, {"success": False, "message": "injected failure"})
         if fault.kind == "missing_array":
@@ -127,12 +129,18 @@ class _Handler(BaseHTTPRequestHandler):
                     return fault
         return None
 
-    def _send_json(self, status: int, body: dict[str, Any] | None) -> int:
+    def _send_json(
+        self, status: int, body: dict[str, Any] | None, headers: dict[str, str] | None = None
+    ) -> int:
         payload = json.dumps(body if body is not None else {"message": "Not Found"}).encode()
-        return self._send_bytes(status, payload)
+        return self._send_bytes(status, payload, headers)
 
-    def _send_bytes(self, status: int, payload: bytes) -> int:
+    def _send_bytes(
+        self, status: int, payload: bytes, headers: dict[str, str] | None = None
+    ) -> int:
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
