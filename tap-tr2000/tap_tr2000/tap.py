@@ -206,6 +206,11 @@ class TapTr2000(Tap):
             counters.unlisted_referenced_revisions,
             counters.duplicate_keys,
         )
+        unknown = {
+            name: sorted(fields) for name, fields in counters.unknown_fields.items() if fields
+        }
+        if unknown:
+            self.logger.warning("TR2000 fields not in the schemas, not extracted: %s", unknown)
 
 
 if __name__ == "__main__":

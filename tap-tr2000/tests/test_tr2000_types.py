@@ -167,3 +167,12 @@ def test_row_without_a_crawl_key_fails(
         rf"has no \['{field}'\]",
     ):
         tap_runner({"base_url": server.base_url})
+
+
+def test_fields_outside_the_schema_are_reported(tr2000_server_factory, tap_runner, caplog) -> None:
+    world = generated_world(plants=1, shape=WorldShape(1, 1, 1))
+    world.operators[0]["OperatorCountry"] = "Norway"
+    server = tr2000_server_factory(world)
+    tap_runner({"base_url": server.base_url})
+    assert "fields ['OperatorCountry'] at " + server.base_url + "/operators" in caplog.text
+    assert "not in the schemas, not extracted: {'operators': ['OperatorCountry']}" in caplog.text
