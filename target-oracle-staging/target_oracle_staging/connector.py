@@ -180,6 +180,20 @@ class _NullSavepoint:
         return None
 
 
+def _duckdb_utc(dbapi_connection: t.Any, _record: t.Any) -> None:
+    """Date-times without an offset are UTC, as on the other databases.
+
+    Without the ICU extension (the default wheel, offline) DuckDB already does all time zone
+    arithmetic in UTC and refuses to set TimeZone; with ICU loaded we set it to UTC.
+    """
+    import duckdb
+
+    try:
+        dbapi_connection.execute("SET TimeZone = 'UTC'")
+    except duckdb.InvalidInputException:
+        logger.debug("DuckDB without ICU: time zone arithmetic is UTC already")
+
+
 class StagingConnector(SQLConnector):
     """Builds the engine for Oracle, a SQLAlchemy URL or the embedded DuckDB file."""
 
@@ -219,9 +233,10 @@ class StagingConnector(SQLConnector):
             path.parent.mkdir(parents=True, exist_ok=True)
             # DuckDB's buffer cache otherwise grows towards 80% of RAM with the table size;
             # a fixed limit keeps the target's memory flat (DuckDB spills to disk beyond it).
-            return sa.create_engine(
-                f"duckdb:///{path}", connect_args={"config": {"memory_limit": DUCKDB_MEMORY_LIMIT}}
-            )
+            config = {"memory_limit": DUCKDB_MEMORY_LIMIT}
+            engine = sa.create_engine(f"duckdb:///{path}", connect_args={"config": config})
+            sa.event.listen(engine, "connect", _duckdb_utc)
+            return engine
         return sa.create_engine(normalized_url(self.config["sqlalchemy_url"]))
 
     @property
