@@ -184,6 +184,8 @@ def _scenario(
         ("TR2000", "SUCCESS", tr2000_runs),
     ]
     assert query("SELECT count(*) FROM v_etl_dashboard WHERE duration_seconds < 0") == [(0,)]
+    reconciled = query("SELECT count(*), sum(abs(difference)) FROM v_etl_reconciliation")
+    assert reconciled == [(len(dw_tables), 0)]
 
 
 def _assert_history(query: Query, issues_before: dict[str, str], new_issue: str) -> None:

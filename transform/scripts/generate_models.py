@@ -8,6 +8,7 @@ columns here are exactly the ones the target creates. Output (never edit by hand
 - models/dw/<source>/dw_<source>_<stream>.sql + _dw_<source>.yml   one dw_table() call each
 - snapshots/tr2000_history.yml         SCD2 snapshots of the TR2000 streams that keep history
 - models/tr2000/dw_tr2000_<stream>[_history].sql   current-state and history views
+- models/monitoring/v_etl_reconciliation.sql   staging vs warehouse row counts per table
 
 Usage: python transform/scripts/generate_models.py [--check]
 (--check: exit 1 if any generated file differs from what is on disk).
@@ -200,8 +201,6 @@ def dw_models_yml(source: str, tables: list[Table]) -> str:
             f" {_yaml_list(table.key)}; rows deleted at the source are flagged (DW_IS_DELETED).",
             "    data_tests:",
             "      - dw_invariants",
-            "      - reconciles_with_staging:",
-            f"          arguments: {{staging: \"source('{source}', '{table.staging}')\"}}",
             "    columns:",
             "      - name: dw_id",
             "        description: Surrogate key, the MD5 of the source key (so unique per key).",
@@ -210,6 +209,46 @@ def dw_models_yml(source: str, tables: list[Table]) -> str:
         for key in table.key:
             lines += [f"      - name: {key}", "        data_tests: [not_null]"]
     return "\n".join(lines) + "\n"
+
+
+def reconciliation_sql(tables: list[Table]) -> str:
+    """V_ETL_RECONCILIATION: per DW table, live staging rows vs live warehouse rows, with the
+    latest successful load of the staging table from the ledger."""
+    branches = []
+    for table in tables:
+        branches.append(
+            f"    select '{table.source.upper()}' as source_name,"
+            f" '{table.stream}' as stream_name,\n"
+            f"        '{table.staging.upper()}' as staging_table,"
+            f" '{table.warehouse.upper()}' as warehouse_table,\n"
+            "        stg.row_count as staging_rows, dw.row_count as warehouse_rows\n"
+            f"    from (select count(*) as row_count from {{{{ source('{table.source}', "
+            f"'{table.staging}') }}}} where sdc_deleted_at is null) stg\n"
+            f"    cross join (select count(*) as row_count from {{{{ ref('{table.warehouse}') }}}}"
+            " where dw_is_deleted = 0) dw"
+        )
+    union = "\n    union all\n".join(branches)
+    return (
+        f"-- {HEADER.format(origin='the S3 taps table specs')}\n"
+        "{{ config(tags=['marina']) }}\n"
+        f"with counts as (\n{union}\n),\n"
+        "latest_load as (\n"
+        "    select table_name, run_id, ended_at, records_received, records_rejected,\n"
+        "        row_number() over (partition by table_name order by ended_at desc) as recency\n"
+        "    from {{ source('etl', 'etl_stream_log') }}\n"
+        "    where status = 'SUCCESS'\n"
+        ")\n"
+        "select\n"
+        "    counts.*,\n"
+        "    counts.staging_rows - counts.warehouse_rows as difference,\n"
+        "    latest_load.run_id as latest_run_id,\n"
+        "    latest_load.ended_at as latest_load_at,\n"
+        "    latest_load.records_received as latest_records_received,\n"
+        "    latest_load.records_rejected as latest_records_rejected\n"
+        "from counts\n"
+        "left join latest_load\n"
+        "    on latest_load.table_name = counts.staging_table and latest_load.recency = 1\n"
+    )
 
 
 def snapshots_yml(tables: list[Table]) -> str:
@@ -245,12 +284,14 @@ def tr2000_view_sql(table: Table, *, history: bool) -> str:
 
 def render() -> dict[Path, str]:
     files: dict[Path, str] = {}
+    marina: list[Table] = []
     for source, description in (
         ("molo", "MOLO marina-management export (tap-molo-s3) staged by target-oracle-staging."),
         ("stellar", "Stellar booking export (tap-stellar-s3) staged by target-oracle-staging."),
     ):
         spec = REPO / f"tap-{source}-s3" / f"tap_{source}_s3" / "tables.json"
         tables = spec_tables(source, spec)
+        marina += tables
         files[TRANSFORM / "models" / "sources" / f"src_{source}.yml"] = sources_yml(
             source, tables, description
         )
@@ -259,6 +300,9 @@ def render() -> dict[Path, str]:
         for table in tables:
             files[folder / f"{table.warehouse}.sql"] = dw_model_sql(table)
 
+    files[TRANSFORM / "models" / "monitoring" / "v_etl_reconciliation.sql"] = reconciliation_sql(
+        marina
+    )
     tr2000 = tr2000_tables()
     files[TRANSFORM / "models" / "sources" / "src_tr2000.yml"] = sources_yml(
         "tr2000", tr2000, "TR2000 piping-specification API (tap-tr2000) staged by the target."
