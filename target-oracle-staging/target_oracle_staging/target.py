@@ -154,7 +154,7 @@ class TargetOracleStaging(SQLTarget):
         self.max_parallelism = 1  # one database session, batches in arrival order
         self.run = RunContext(self.config, self.target_connector)
         self.run.sync_started_at = self.initialized_at
-        self._held_state: dict | None = None
+        self._last_state_written: dict | None = None
         self._failed = False
         self._records_since_age_check = 0
         self._fast_path = not (
@@ -221,13 +221,11 @@ class TargetOracleStaging(SQLTarget):
             self._write_state_message(copy.deepcopy(self._latest_state))
 
     def _write_state_message(self, state: dict) -> None:
-        if self._failed or not self._all_committed():
-            self._held_state = state  # rows it covers are not committed (overwrite swap)
-            return
-        if state == getattr(self, "_last_state_written", None):
+        # Also called by the SDK after draining: an overwrite swap or a version retirement
+        # may still be pending, and then the state waits (it stays in _latest_state).
+        if self._failed or not self._all_committed() or state == self._last_state_written:
             return
         self._last_state_written = copy.deepcopy(state)
-        self._held_state = None
         sys.stdout.write(json.dumps(state) + "\n")
         sys.stdout.flush()
 
@@ -239,8 +237,8 @@ class TargetOracleStaging(SQLTarget):
             super().process_endofpipe()  # drain every sink; STATE waits for overwrite swaps
             run.finish_overwrites()
             run.finish_versions()
-            if self._held_state is not None or self._latest_state:
-                self._write_state_message(copy.deepcopy(self._held_state or self._latest_state))
+            if self._latest_state:
+                self._write_state_message(copy.deepcopy(self._latest_state))
             for stats in run.streams.values():
                 stats.status = "SUCCESS"
                 run.ledger.update_stream(run.run_id, stats, final=True)
