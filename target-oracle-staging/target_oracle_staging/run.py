@@ -38,6 +38,7 @@ class RunContext:
         self.extraction_date = self.started_at
         self.batch_time = self.started_at
         self.sync_started_at: int | None = None
+        self.line_source: t.Callable[[], int] | None = None
         self.source_name = config.get("source_name") or source_name_from_env(
             os.environ.get("MELTANO_EXTRACTOR_NAME")
         )
@@ -107,6 +108,10 @@ class RunContext:
             "SDC_SYNC_STARTED_AT": self.sync_started_at,
         }
         return {constant_param(c.name): values[c.name] for c in spec.constant_columns}
+
+    def current_line(self) -> int:
+        """The input line being processed (set by the target's reader)."""
+        return self.line_source() if self.line_source else 0
 
     def batch_time_value(self) -> dt.datetime:
         return _utc_now()

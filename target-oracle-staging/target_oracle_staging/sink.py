@@ -181,6 +181,17 @@ class StagingSink(SQLSink[StagingConnector]):
         row.append(line)
         self._rows.append(row)
 
+    def process_record(self, record: dict, context: dict) -> None:
+        """The SDK's record path (used with stream maps or flattening): same conversion.
+
+        The SDK has already put the message's metadata into the record.
+        """
+        message = {
+            "time_extracted": record.get("_sdc_extracted_at"),
+            "version": record.get("_sdc_table_version"),
+        }
+        self.add_record(record, message, self.run.current_line())
+
     def _reject_conversion(self, record: dict, line: int) -> None:
         for prop, convert, column in self._plan:
             value = record.get(prop)

@@ -154,6 +154,7 @@ class TargetOracleStaging(SQLTarget):
         self.max_parallelism = 1  # one database session, batches in arrival order
         self.run = RunContext(self.config, self.target_connector)
         self.run.sync_started_at = self.initialized_at
+        self.run.line_source = self._line
         self._last_state_written: dict | None = None
         self._failed = False
         self._records_since_age_check = 0

@@ -154,3 +154,16 @@ def test_incompatible_type_change_is_a_clear_error(database: Database) -> None:
     assert "SIZE_" in str(run.error)  # SIZE is reserved on Oracle: the column is SIZE_
     assert "json" in str(run.error)
     assert "'items'" in str(run.error)
+
+
+def test_stream_maps_go_through_the_same_load(database: Database) -> None:
+    config = {
+        **database.config,
+        "stream_maps": {"items": {"name_upper": "name.upper()", "__filter__": "id != 2"}},
+    }
+    run_target(config, _messages([(1, "a"), (2, "b"), (3, "c")]))
+    table = database.table(f"{database.prefix}ITEMS")
+    assert database.rows(f"select id, name, name_upper from {table} order by id") == [
+        (1, "a", "A"),
+        (3, "c", "C"),
+    ]
