@@ -250,6 +250,7 @@ def main() -> None:
             results["pipelinewise-tap-s3-csv"] = {
                 "records": records,
                 "seconds": seconds,
+                "cpu_seconds": CPU_SECONDS[-1],
                 "rss_kib": rss,
             }
             print(
@@ -270,6 +271,7 @@ def main() -> None:
             results[f"tap-molo-s3 {args.memory_rows}"] = {
                 "records": records,
                 "seconds": seconds,
+                "cpu_seconds": CPU_SECONDS[-1],
                 "rss_kib": rss,
             }
             first_rss = results["tap-molo-s3"]["rss_kib"]  # type: ignore[index]
