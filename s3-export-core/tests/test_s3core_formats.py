@@ -154,3 +154,16 @@ def test_snapshot_replaced_while_reading_is_an_error(moto_s3, s3_bucket):
     client.put_object(Bucket=s3_bucket, Key="20251221050003.zip", Body=b"second version")
     with pytest.raises(ExportError, match="changed while it was being read"):
         storage.read_range(info, 0, 5)
+
+
+def test_unlisted_members_of_a_tar_in_s3(moto_s3, s3_bucket, marina_export):
+    export = marina_export("stellar", rows=3, streams={"customers", "styles"})
+    upload_export(moto_s3.client(), s3_bucket, export.path.name, export.path)
+    config = _s3_config(moto_s3, s3_bucket, include_unlisted_members=True)
+    output = run_tap(TapStellarS3, config)
+    # The tar order is customers, styles, users, password_resets: every one is read once.
+    assert len(output.records["customers"]) == 3
+    assert len(output.records["styles"]) == 3
+    assert [r["email"] for r in output.records["users"]] == ["email-0", "email-1", "email-2"]
+    assert len(output.records["password_resets"]) == 3
+    assert output.records["users"][0]["_sdc_source_member"] == "data/users.csv"
