@@ -82,6 +82,18 @@ class Session:
     def execute_many(self, sql: str, params: list[dict]) -> None:
         self.connection.execute(sa.text(sql), params)
 
+    def execute_verbatim(self, sql: str) -> None:
+        """Run user SQL exactly as written (no bind parsing of `:name`, no `%` escapes)."""
+        driver_conn = self._driver_connection()
+        if self.dialect.name == "duckdb":
+            driver_conn.execute(sql)
+            return
+        cursor = driver_conn.cursor()
+        try:
+            cursor.execute(sql)
+        finally:
+            cursor.close()
+
     def scalar(self, sql: str, params: dict | None = None) -> t.Any:
         return self.connection.execute(sa.text(sql), params or {}).scalar()
 
@@ -92,14 +104,17 @@ class Session:
         self.connection.rollback()
 
     def bulk_load(self, table: str, spec: TableSpec, rows: list[tuple]) -> list[RowError]:
+        return self.dialect.bulk_load(self._driver_connection(), table, spec, rows)
+
+    def _driver_connection(self) -> t.Any:
         # Open the SQLAlchemy transaction first, so commit()/rollback() reach the driver
-        # work done below (SQLAlchemy ignores them when it began nothing itself).
+        # work done on it (SQLAlchemy ignores them when it began nothing itself).
         if not self.connection.in_transaction():
             self.connection.begin()
         driver_conn = self.connection.connection.driver_connection
         if self.dialect.name == "duckdb":
-            driver_conn = driver_conn._ConnectionWrapper__c
-        return self.dialect.bulk_load(driver_conn, table, spec, rows)
+            driver_conn = driver_conn._ConnectionWrapper__c  # the raw DuckDB connection
+        return driver_conn
 
     def savepoint(self) -> t.Any:
         return self.connection.begin_nested()
@@ -142,6 +157,10 @@ class DryRunSession:
         self.statements.append(sql)
         self.parameters.append(params)
         return 0
+
+    def execute_verbatim(self, sql: str) -> None:
+        self.statements.append(sql)
+        self.parameters.append(None)
 
     def commit(self) -> None:
         return None

@@ -266,7 +266,7 @@ class TargetOracleStaging(SQLTarget):
         for number, statement in enumerate(statements, start=1):
             self.logger.info("Post-load hook statement %d of %d", number, len(statements))
             try:
-                session.execute(statement)
+                session.execute_verbatim(statement)
             except Exception as exc:
                 session.rollback()
                 msg = f"post-load hook statement {number} failed: {self.run.redact(str(exc))}"

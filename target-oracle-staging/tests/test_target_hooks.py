@@ -22,12 +22,13 @@ def test_post_load_sql_runs_after_every_stream_loaded(database: Database) -> Non
     config = {
         **database.config,
         "post_load_sql": [
-            f"CREATE TABLE {summary} (n INTEGER)",
-            f"INSERT INTO {summary} SELECT COUNT(*) FROM {items}",
+            f"CREATE TABLE {summary} (n INTEGER, note VARCHAR(40))",
+            # sent verbatim: no bind parameters (":30"), no driver escapes ("%")
+            f"INSERT INTO {summary} SELECT COUNT(*), '10:30 100%' FROM {items}",
         ],
     }
     run_target(config, _messages(4))
-    assert database.rows(f"select n from {summary}") == [(4,)]
+    assert database.rows(f"select n, note from {summary}") == [(4, "10:30 100%")]
 
 
 def test_post_load_sql_as_text_with_several_statements(database: Database) -> None:
