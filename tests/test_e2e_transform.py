@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import sys
 import zipfile
@@ -95,6 +96,11 @@ def _pipeline(meltano, environment: str, taps: tuple[str, ...], dbt: str, env: d
     return meltano.run("run", *blocks, dbt, environment=environment, timeout=900, **env)
 
 
+def _jobs(meltano, environment: str, jobs: tuple[str, ...], env: dict[str, str]):
+    """meltano.yml's jobs (taps -> target -> dbt build of their part), in one `meltano run`."""
+    return meltano.run("run", *jobs, environment=environment, timeout=900, **env)
+
+
 def _scenario(
     meltano, environment, dbt, env, query: Query, marina_export, tr2000, *, history: bool
 ) -> None:
@@ -110,7 +116,10 @@ def _scenario(
     }
 
     # ---- run 1: everything new (data tests run after run 2, on both runs' data) ----------------
-    _ok(_pipeline(meltano, environment, TAPS, f"{dbt}:build", {**env, **NO_DATA_TESTS}))
+    if history:  # dev: the project's own jobs, exactly as `meltano run marina tr2000`
+        _ok(_jobs(meltano, environment, ("marina", "tr2000"), {**env, **NO_DATA_TESTS}))
+    else:
+        _ok(_pipeline(meltano, environment, TAPS, f"{dbt}:build", {**env, **NO_DATA_TESTS}))
     (first,) = query("SELECT max(dw_last_inserted) FROM dw_molo_boats")[0]
     dw_tables = [f"dw_molo_{t['stream']}" for t in load_spec("molo")["tables"]] + [
         f"dw_stellar_{t['stream']}" for t in load_spec("stellar")["tables"]
@@ -273,6 +282,56 @@ def test_warehouse_on_postgresql(meltano, pg_url, marina_export, tr2000_server_f
     try:
         _scenario(meltano, "ci", "dbt-postgres", env, query, marina_export, tr2000, history=False)
     finally:
+        engine.dispose()
+
+
+# ---- Oracle, live (only with TARGET_ORACLE_STAGING_TEST_DSN=user/password@dsn) ----------------
+
+ORACLE_TEST_DSN = "TARGET_ORACLE_STAGING_TEST_DSN"
+OBJECT_PATTERNS = ("STG\\_%", "DW\\_%", "HIST\\_TR2000\\_%", "V\\_ETL\\_%", "ETL\\_%")
+
+
+def _drop_pipeline_objects(engine: sa.Engine) -> None:
+    """Drop what the pipeline and dbt created in the (dedicated) test schema."""
+    where = " or ".join(f"object_name like '{p}' escape '\\'" for p in OBJECT_PATTERNS)
+    with engine.begin() as connection:
+        objects = connection.execute(
+            sa.text(
+                f"select object_name, object_type from user_objects where ({where}) "
+                "and object_type in ('TABLE', 'VIEW')"
+            )
+        ).fetchall()
+        for name, kind in objects:
+            purge = " cascade constraints purge" if kind == "TABLE" else ""
+            connection.execute(sa.text(f"drop {kind.lower()} {name}{purge}"))
+
+
+@pytest.mark.oracle_live
+@pytest.mark.skipif(not os.environ.get(ORACLE_TEST_DSN), reason=f"{ORACLE_TEST_DSN} not set")
+def test_warehouse_on_oracle_live(meltano, marina_export, tr2000_server_factory, tmp_path):
+    """The DuckDB scenario against a real Oracle schema of its own (everything in it is dropped)."""
+    credentials, dsn = os.environ[ORACLE_TEST_DSN].rsplit("@", 1)
+    user, password = credentials.split("/", 1)
+    env = {
+        **_dbt_env("dbt-oracle", tmp_path),
+        "ORACLE_USER": user,
+        "ORACLE_DSN": dsn,
+        "TARGET_ORACLE_STAGING_PASSWORD": password,
+        "DBT_ORACLE_PASSWORD": password,
+    }
+    url = sa.URL.create("oracle+oracledb", username=user, password=password)
+    engine = sa.create_engine(url, connect_args={"dsn": dsn})
+
+    def query(sql: str) -> list[tuple]:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(sql))]
+
+    _drop_pipeline_objects(engine)
+    try:
+        tr2000 = tr2000_server_factory(plants=2)
+        _scenario(meltano, "prod", "dbt-oracle", env, query, marina_export, tr2000, history=False)
+    finally:
+        _drop_pipeline_objects(engine)
         engine.dispose()
 
 
