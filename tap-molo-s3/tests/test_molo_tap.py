@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
 from datetime import datetime
-from pathlib import Path
 
 from singer_sdk.testing import get_tap_test_class
 from tap_molo_s3.tap import TapMoloS3
-from testkit.marina.generator import export_key, load_spec, write_molo_zip
+from testkit.marina.generator import load_spec
 from testkit.marina.runner import run_tap
+from testkit.marina.s3server import serve_export
 
-# The standard tests are built at import time, so their export is too.
-_FOLDER = Path(tempfile.mkdtemp(prefix="molo-standard-"))
-atexit.register(shutil.rmtree, _FOLDER, ignore_errors=True)
-_EXPORT = write_molo_zip(_FOLDER / export_key("molo", datetime(2025, 12, 21, 5, 0, 3)), rows=6)
-SAMPLE_CONFIG = {"local_path": str(_FOLDER)}
+# The standard tests are built at import time, so their moto server and export are too.
+SAMPLE_CONFIG, _EXPORT = serve_export("molo", datetime(2025, 12, 21, 5, 0, 3), rows=6)
 
 TestTapMoloS3 = get_tap_test_class(TapMoloS3, config=SAMPLE_CONFIG)
 

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
 from datetime import datetime
-from pathlib import Path
 
 from singer_sdk.testing import get_tap_test_class
 from tap_stellar_s3.tap import TapStellarS3
-from testkit.marina.generator import export_key, load_spec, write_stellar_tar_gz
+from testkit.marina.generator import load_spec
 from testkit.marina.runner import run_tap
+from testkit.marina.s3server import serve_export
 
-_FOLDER = Path(tempfile.mkdtemp(prefix="stellar-standard-"))
-atexit.register(shutil.rmtree, _FOLDER, ignore_errors=True)
-_EXPORT = write_stellar_tar_gz(
-    _FOLDER / export_key("stellar", datetime(2025, 12, 21, 7, 1)), rows=9
-)
-SAMPLE_CONFIG = {"local_path": str(_FOLDER)}
+# The standard tests are built at import time, so their moto server and export are too.
+SAMPLE_CONFIG, _EXPORT = serve_export("stellar", datetime(2025, 12, 21, 7, 1), rows=9)
 
 TestTapStellarS3 = get_tap_test_class(TapStellarS3, config=SAMPLE_CONFIG)
 
