@@ -28,7 +28,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-WORK = BENCH / ".work"
+WORK = BENCH / ".work" / "s3_taps"  # other benchmarks share .work/
 PEER_VENV = BENCH / ".venvs" / "pipelinewise-tap-s3-csv"
 PEER_PACKAGE = "pipelinewise-tap-s3-csv==3.0.1"
 OURS = Path(sys.executable).with_name("tap-molo-s3")
@@ -159,7 +159,7 @@ def main() -> None:
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--conformance-rows", type=int, default=100_000)
     args = parser.parse_args()
-    WORK.mkdir(exist_ok=True)
+    WORK.mkdir(parents=True, exist_ok=True)
     conformance = coercion_vs_sdk_conformance(args.conformance_rows)
 
     import boto3
