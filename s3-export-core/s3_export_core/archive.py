@@ -16,7 +16,7 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 from typing import BinaryIO, Protocol
 
@@ -113,7 +113,9 @@ class TarGzArchive:
 
     kind = "tar.gz"
 
-    def __init__(self, open_stream: callable, location: str, wanted: set[str] | None) -> None:  # type: ignore[valid-type]
+    def __init__(
+        self, open_stream: Callable[[], BinaryIO], location: str, wanted: set[str] | None
+    ) -> None:
         self._open_stream = open_stream
         self._location = location
         self._wanted = wanted
@@ -200,7 +202,7 @@ class TarGzArchive:
 class GzipCsvArchive:
     kind = "csv.gz"
 
-    def __init__(self, open_stream: callable, member_name: str) -> None:  # type: ignore[valid-type]
+    def __init__(self, open_stream: Callable[[], BinaryIO], member_name: str) -> None:
         self._open_stream = open_stream
         self._name = member_name
 
