@@ -16,7 +16,8 @@ from s3_export_core.csvread import iter_csv
 from s3_export_core.errors import ExportError
 from s3_export_core.records import check_header
 from s3_export_core.selection import KeyPattern, Snapshot, named_snapshot, select_snapshot
-from s3_export_core.specs import TableSpec, load_table_specs
+from s3_export_core.settings import snapshot_settings
+from s3_export_core.specs import TableSpec, load_archive_defaults, load_table_specs
 from s3_export_core.storage import Storage, make_storage
 from s3_export_core.stream import SnapshotStream
 from s3_export_core.writer import BufferedMsgSpecWriter
@@ -30,10 +31,24 @@ def stream_name_for_member(member: str) -> str:
 
 
 class SnapshotTap(Tap):
-    """Streams = the table specs (+ unlisted CSV members on request)."""
+    """Streams = the table specs (+ unlisted CSV members on request).
+
+    A concrete tap sets `name` and `spec_file`; its settings take their archive naming defaults
+    from the spec file's `archive` section.
+    """
 
     spec_file: t.ClassVar[Path]
     message_writer_class = BufferedMsgSpecWriter
+
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "spec_file" in cls.__dict__:
+            archive = load_archive_defaults(cls.spec_file)
+            cls.config_jsonschema = snapshot_settings(
+                key_pattern=archive["key_pattern"],
+                timestamp_format=archive["timestamp_format"],
+                timezone=archive.get("timezone", "UTC"),
+            )
 
     @cached_property
     def table_specs(self) -> list[TableSpec]:

@@ -5,11 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from s3_export_core import SnapshotTap
-from s3_export_core.settings import snapshot_settings
-from s3_export_core.specs import load_archive_defaults
 
 SPEC_FILE = Path(__file__).with_name("tables.json")
-_ARCHIVE = load_archive_defaults(SPEC_FILE)
 
 
 class TapStellarS3(SnapshotTap):
@@ -17,11 +14,6 @@ class TapStellarS3(SnapshotTap):
 
     name = "tap-stellar-s3"
     spec_file = SPEC_FILE
-    config_jsonschema = snapshot_settings(
-        key_pattern=_ARCHIVE["key_pattern"],
-        timestamp_format=_ARCHIVE["timestamp_format"],
-        timezone=_ARCHIVE.get("timezone", "UTC"),
-    )
 
 
 if __name__ == "__main__":
