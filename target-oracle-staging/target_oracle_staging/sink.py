@@ -78,6 +78,7 @@ class StagingSink(SQLSink[StagingConnector]):
         self._raw_records = self.dialect.raw_records
         self._encode = NDJSON_ENCODER.encode
         self._metadata = self.include_sdc_metadata_properties
+        self._known_properties = set(self.schema.get("properties", {})) | {RECORD_SEQ_KEY}
 
     # -- names: the SDK asks the sink; the answer is the one name function ---------------
     def conform_name(self, name: str, object_type: str | None = None) -> str:
@@ -163,6 +164,8 @@ class StagingSink(SQLSink[StagingConnector]):
                 )
                 raise MissingKeyPropertiesError(msg)
         self._sequence += 1
+        if not self._rows:  # first record of each batch: say what the schema leaves out
+            self._warn_unknown_properties(record)
         if self._raw_records:
             # DuckDB converts the values itself (see DuckDBDialect); add what the message knows.
             if self._metadata:
@@ -180,6 +183,16 @@ class StagingSink(SQLSink[StagingConnector]):
             return
         row.append(line)
         self._rows.append(row)
+
+    def _warn_unknown_properties(self, record: dict) -> None:
+        unknown = set(record) - self._known_properties - self._warned_missing_fields
+        for name in sorted(unknown):
+            self.logger.warning(
+                "stream %r: property %r is not in the schema and is not loaded",
+                self.stream_name,
+                name,
+            )
+        self._warned_missing_fields |= unknown
 
     def process_record(self, record: dict, context: dict) -> None:
         """The SDK's record path (used with stream maps or flattening): same conversion.

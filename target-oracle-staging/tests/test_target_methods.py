@@ -167,3 +167,12 @@ def test_stream_maps_go_through_the_same_load(database: Database) -> None:
         (1, "a", "A"),
         (3, "c", "C"),
     ]
+
+
+def test_properties_missing_from_the_schema_are_reported(database: Database, caplog) -> None:
+    messages = [
+        schema_message("items", PROPS, ["id"]),
+        record_message("items", {"id": 1, "name": "a", "surprise": 42}),
+    ]
+    run_target(database.config, messages)
+    assert "property 'surprise' is not in the schema and is not loaded" in caplog.text
