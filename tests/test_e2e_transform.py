@@ -17,6 +17,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import sys
 import zipfile
 from collections.abc import Callable
@@ -346,40 +347,61 @@ ORACLE_ENV = {
 QUOTED_IDENTIFIER = re.compile(r'"[^"]*"')
 
 
-def test_oracle_profile_parses_and_compiles_offline(meltano, tmp_path):
-    import sqlglot
-    from sqlglot import exp
-
-    env = {**_dbt_env("dbt-oracle", tmp_path), **ORACLE_ENV}
-    _ok(meltano.run("invoke", "dbt-oracle:parse", environment="prod", **env))
-    # Offline there is no table to ask about, so the DW models compile their incremental
-    # (MERGE source) branch on request.
+def _oracle_compile(meltano, env: dict[str, str], incremental: bool, *select: str) -> list[Path]:
+    """Compile with the Oracle profile, no database: the DW models' branch chosen by a var."""
     result = meltano.run(
         "invoke",
         "dbt-oracle",
         "compile",
         "--no-populate-cache",
         "--vars",
-        "{dw_assume_incremental: true}",
+        f"{{dw_assume_incremental: {str(incremental).lower()}}}",
+        *select,
         environment="prod",
         **env,
     )
     _ok(result)
-    compiled = tmp_path / "dbt-target" / "compiled" / "pipeline_warehouse"
-    models = sorted((compiled / "models").rglob("*.sql"))
+    target = Path(env["DBT_ORACLE_TARGET_PATH"]) / "compiled" / "pipeline_warehouse" / "models"
+    return sorted(target.rglob("*.sql"))
+
+
+def _check_oracle_sql(path: Path) -> None:
+    """The offline checks the target's statements get: Oracle syntax, unquoted, <= 128 bytes."""
+    import sqlglot
+    from sqlglot import exp
+
+    sql = path.read_text()
+    assert not QUOTED_IDENTIFIER.search(sql), f"{path.name}: quoted identifier"
+    tree = sqlglot.parse_one(sql, read="oracle")
+    for node in tree.find_all(exp.Identifier, exp.Table, exp.Column):
+        assert len(node.name.encode("utf-8")) <= 128, f"{path.name}: {node.name}"
+
+
+def test_oracle_profile_parses_and_compiles_offline(meltano, tmp_path):
+    env = {**_dbt_env("dbt-oracle", tmp_path), **ORACLE_ENV}
+    _ok(meltano.run("invoke", "dbt-oracle:parse", environment="prod", **env))
+    dw_count = len(load_spec("molo")["tables"]) + len(load_spec("stellar")["tables"])
+
+    # Every model, the DW ones with their incremental (MERGE source) select.
+    models = _oracle_compile(meltano, env, True)
     dw_models = [path for path in models if path.parent.name in {"molo", "stellar"}]
-    assert len(dw_models) == len(load_spec("molo")["tables"]) + len(load_spec("stellar")["tables"])
-    checked = 0
+    assert len(dw_models) == dw_count
     for path in models:
+        _check_oracle_sql(path)
+    for path in dw_models:
         sql = path.read_text()
-        assert not QUOTED_IDENTIFIER.search(sql), f"{path.name}: quoted identifier"
-        tree = sqlglot.parse_one(sql, read="oracle")
-        for node in tree.find_all(exp.Identifier, exp.Table, exp.Column):
-            name = node.name
-            assert len(name.encode("utf-8")) <= 128, f"{path.name}: {name}"
-        assert "standard_hash(" in sql or path.parent.name not in {"molo", "stellar"}
-        checked += 1
-    assert checked >= len(dw_models) + 4  # + monitoring and TR2000 views
+        assert "standard_hash(" in sql
+        assert "not exists" in sql  # the deletion branch
+    assert len(models) >= dw_count + 3 + 18  # + monitoring views + TR2000 views
+
+    # The first build of a DW table (its CREATE TABLE AS select).
+    shutil.rmtree(Path(env["DBT_ORACLE_TARGET_PATH"]) / "compiled")
+    first_builds = _oracle_compile(meltano, env, False, "--select", "path:models/dw")
+    first_builds = [path for path in first_builds if path.parent.name in {"molo", "stellar"}]
+    assert len(first_builds) == dw_count
+    for path in first_builds:
+        _check_oracle_sql(path)
+        assert "not exists" not in path.read_text()
 
 
 def test_generated_dbt_files_match_the_tap_specs():

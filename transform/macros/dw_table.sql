@@ -96,10 +96,12 @@ from src
 {%- endmacro %}
 
 {#- is_incremental(), except that an offline compile (no database to ask whether the table
-    exists) can ask for the incremental branch with --vars '{dw_assume_incremental: true}'. -#}
+    exists) chooses the branch: --vars '{dw_assume_incremental: true}' (MERGE source) or false
+    (first build). -#}
 {% macro dw_is_incremental() -%}
-    {%- if var('dw_assume_incremental', false) -%}
-        {{ return(true) }}
+    {%- set assumed = var('dw_assume_incremental', none) -%}
+    {%- if assumed is not none -%}
+        {{ return(assumed) }}
     {%- endif -%}
     {{ return(is_incremental()) }}
 {%- endmacro %}
