@@ -72,6 +72,7 @@ class SnapshotStream(Stream):
         self._plan: RowPlan | None = None
         self._time_extracted = datetime.now(tz=UTC).isoformat().replace("+00:00", "Z")
         self._fast_path = False
+        self._version_to_activate: int | None = None
 
     # Sync lifecycle -------------------------------------------------------------------------
 
@@ -88,6 +89,12 @@ class SnapshotStream(Stream):
         if self._skip_reason is not None:
             return False
         return bool(self.config.get("emit_activate_version_messages", True))
+
+    def _write_activate_version_message(self, full_table_version: int) -> None:
+        # The SDK announces the version before the first record. Singer's older order is safer for
+        # snapshots: activate it after the last record, so a run that fails mid-member (or a
+        # target that reads a closed pipe as the end) never retires rows it did not get to.
+        self._version_to_activate = full_table_version
 
     def _prepare(self) -> None:
         if self._prepared:
@@ -207,6 +214,8 @@ class SnapshotStream(Stream):
         self.stream_state["snapshot"] = snapshot.identity
         self.stream_state["snapshot_at"] = snapshot.taken_at.isoformat()
         self.state_manager.is_flushed = False
+        if self._version_to_activate is not None:
+            super()._write_activate_version_message(self._version_to_activate)
 
     # Output ---------------------------------------------------------------------------------
 

@@ -56,3 +56,17 @@ def test_new_snapshot_or_replaced_object_is_loaded(moto_s3, s3_bucket, marina_ex
     versions = third.activated["piers"]
     assert len(versions) == 1
     assert {r["_sdc_source_key"] for r in third.records["piers"]} == {newer.path.name}
+
+
+def test_version_is_activated_after_the_streams_last_record(moto_s3, s3_bucket, marina_export):
+    export = marina_export("molo", rows=5, streams={"piers", "slips"})
+    upload_export(moto_s3.client(), s3_bucket, export.path.name, export.path)
+    output = run_tap(TapMoloS3, {"bucket": s3_bucket, "endpoint_url": moto_s3.endpoint_url})
+
+    for stream in ("piers", "slips"):
+        kinds = [m["type"] for m in output.messages if m.get("stream") == stream]
+        assert kinds.count("ACTIVATE_VERSION") == 1
+        # Nothing of the stream follows its activation: the version is complete when announced.
+        assert kinds[-1] == "ACTIVATE_VERSION", kinds[-3:]
+        records = [m for m in output.messages if m["type"] == "RECORD" and m["stream"] == stream]
+        assert {m["version"] for m in records} == set(output.activated[stream])
