@@ -17,7 +17,7 @@ from target_oracle_staging.types import ColumnType, Kind, kind_of_reflected
 logger = logging.getLogger("target_oracle_staging")
 
 DEFAULT_DATABASE_PATH = "warehouse.duckdb"
-DUCKDB_MEMORY_LIMIT = "512MB"
+DUCKDB_MEMORY_LIMIT = "256MB"
 ORACLE_SETTINGS = ("dsn", "host", "service_name")
 
 
