@@ -172,7 +172,8 @@ class RunContext:
         self.overwrites[spec.name] = spec
 
     @property
-    def overwrite_pending(self) -> bool:
+    def finalization_pending(self) -> bool:
+        """Overwrite swaps or version retirements still to run at the end of the input."""
         return bool(self.overwrites) or bool(self.pending_versions)
 
     def finish_versions(self) -> None:

@@ -214,7 +214,7 @@ class TargetOracleStaging(SQLTarget):
     # -- state -------------------------------------------------------------------------------
     def _all_committed(self) -> bool:
         sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
-        return all(s.current_size == 0 for s in sinks) and not self.run.overwrite_pending
+        return all(s.current_size == 0 for s in sinks) and not self.run.finalization_pending
 
     def _emit_state_if_covered(self) -> None:
         """Every record received so far is committed: the latest STATE may leave."""
