@@ -138,7 +138,7 @@ class MeltanoProject:
 
 @pytest.fixture
 def meltano(tmp_path: Path) -> MeltanoProject:
-    """The repository's Meltano project, isolated: own state database, DuckDB file and log level.
+    """The repository's Meltano project, isolated: own state database and DuckDB file.
 
     Plugins must have been installed with `meltano install` (scripts/setup does it).
     """
@@ -148,5 +148,6 @@ def meltano(tmp_path: Path) -> MeltanoProject:
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
         "TARGET_ORACLE_STAGING_DATABASE_PATH": str(tmp_path / "warehouse.duckdb"),
+        "DBT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),  # dbt reads what the target wrote
     }
     return MeltanoProject(root=REPO_ROOT, env=env)
