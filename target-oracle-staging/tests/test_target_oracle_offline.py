@@ -5,7 +5,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from unittest.mock import create_autospec
 
@@ -383,3 +387,18 @@ def test_varchar2_to_clob_is_refused_with_a_clear_error() -> None:
                 record_message("items", {"id": 2}),
             ]
         )
+
+
+def test_ddl_command_reads_a_discovered_catalog_from_stdin(tap_catalogs) -> None:
+    catalog = json.dumps(tap_catalogs["tap-stellar-s3"], indent=2)
+    result = subprocess.run(
+        [sys.executable, "-m", "target_oracle_staging.ddl_review"],
+        input=catalog,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "MELTANO_EXTRACTOR_NAME": "tap-stellar-s3"},
+    )
+    creates = [s for s in result.stdout.split(";\n") if "CREATE TABLE stg_stellar_" in s]
+    assert len(creates) == len(tap_catalogs["tap-stellar-s3"]["streams"])
+    assert "CREATE GLOBAL TEMPORARY TABLE stg_stellar_" in result.stdout
