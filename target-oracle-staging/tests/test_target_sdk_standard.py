@@ -13,7 +13,8 @@ from target_oracle_staging.target import TargetOracleStaging
 
 PG_URL = os.environ.get("TESTKIT_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _PG_SCHEMA = f"t_sdk_{uuid.uuid4().hex[:10]}"
-_DUCKDB_DIR = tempfile.mkdtemp(prefix="target_oracle_staging_sdk_")
+# Not created here (collection alone must leave nothing behind); the target creates it.
+_DUCKDB_DIR = os.path.join(tempfile.gettempdir(), f"target_oracle_staging_sdk_{uuid.uuid4().hex}")
 
 _Duck = get_target_test_class(
     TargetOracleStaging,
