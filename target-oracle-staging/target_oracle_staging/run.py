@@ -202,17 +202,27 @@ class RunContext:
             del self.overwrites[spec.name]
 
     def discard_overwrites(self) -> None:
-        """After a failure: the previous table stays as it was; drop the swap tables."""
+        """After a failure: the previous tables stay as they were; drop the swap tables."""
         for spec in list(self.overwrites.values()):
-            try:
-                self.session.rollback()
-                self.session.execute(
-                    self.connector.dialect.drop_table_sql(spec.qualified(spec.swap_table))
-                )
-                self.session.commit()
-            except Exception:  # the original failure matters more; say what was left behind
-                logger.exception("Could not drop swap table %s", spec.swap_table)
+            self._drop_swap_table(spec)
         self.overwrites.clear()
+
+    def discard_overwrite(self, stream: str) -> None:
+        """One stream's input was cut off: keep its previous table, drop its swap table."""
+        for name, spec in list(self.overwrites.items()):
+            if spec.stream == stream:
+                self._drop_swap_table(spec)
+                del self.overwrites[name]
+
+    def _drop_swap_table(self, spec: TableSpec) -> None:
+        try:
+            self.session.rollback()
+            self.session.execute(
+                self.connector.dialect.drop_table_sql(spec.qualified(spec.swap_table))
+            )
+            self.session.commit()
+        except Exception:  # the original failure matters more; say what was left behind
+            logger.exception("Could not drop swap table %s", spec.swap_table)
 
     def close(self) -> None:
         """Release the connections (idempotent: called on success and on failure)."""

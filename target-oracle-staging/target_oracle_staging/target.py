@@ -158,6 +158,9 @@ class TargetOracleStaging(SQLTarget):
         self._last_state_written: dict | None = None
         self._failed = False
         self._records_since_age_check = 0
+        # Per stream: the version its latest record carried, and the versions activated.
+        self._record_versions: dict[str, int] = {}
+        self._activated_versions: dict[str, set[int]] = {}
         self._fast_path = not (
             self.config.get("stream_maps") or self.config.get("flattening_enabled")
         )
@@ -175,6 +178,8 @@ class TargetOracleStaging(SQLTarget):
 
     # -- messages ----------------------------------------------------------------------------
     def _process_record_message(self, message_dict: dict) -> None:
+        if (version := message_dict.get("version")) is not None:
+            self._record_versions[message_dict["stream"]] = version
         if not self._fast_path:
             super()._process_record_message(message_dict)
             return
@@ -197,6 +202,7 @@ class TargetOracleStaging(SQLTarget):
     def _process_activate_version_message(self, message_dict: dict) -> None:
         self._assert_line_requires(message_dict, requires={"stream", "version"})
         stream_name = message_dict["stream"]
+        self._activated_versions.setdefault(stream_name, set()).add(message_dict["version"])
         if stream_name not in self.mapper.stream_maps:
             self._assert_sink_exists(stream_name)
         for stream_map in self.mapper.stream_maps[stream_name]:
@@ -236,13 +242,19 @@ class TargetOracleStaging(SQLTarget):
         try:
             run.ensure_started()
             super().process_endofpipe()  # drain every sink; STATE waits for overwrite swaps
+            incomplete = self._streams_without_activated_version()
+            for stream in incomplete:
+                run.discard_overwrite(stream)
             run.finish_overwrites()
             run.finish_versions()
             if self._latest_state:
                 self._write_state_message(copy.deepcopy(self._latest_state))
             for stats in run.streams.values():
-                stats.status = "SUCCESS"
-                run.ledger.update_stream(run.run_id, stats, final=True)
+                if stats.stream not in incomplete:
+                    stats.status = "SUCCESS"
+                    run.ledger.update_stream(run.run_id, stats, final=True)
+            if incomplete:
+                raise IncompleteInputError(incomplete)
             self._post_load_hook()
             run.ledger.end_run(run.run_id, "SUCCESS", list(run.streams.values()), None)
         except BaseException as exc:
@@ -250,6 +262,23 @@ class TargetOracleStaging(SQLTarget):
             raise
         finally:
             run.close()
+
+    def _streams_without_activated_version(self) -> dict[str, int]:
+        """Overwrite streams whose records carry a version that was never activated.
+
+        Singer has no end-of-input marker: Meltano closes our stdin after a failed tap just as
+        after a finished one. A tap that activates a version after its last record (ours do)
+        tells us the snapshot is complete; without it, swapping would replace the table with
+        part of a snapshot. (Upsert streams need no such guard: they never remove rows, and
+        versions are only retired once activated.)
+        """
+        overwrite_streams = {spec.stream for spec in self.run.overwrites.values()}
+        return {
+            stream: version
+            for stream, version in self._record_versions.items()
+            if stream in overwrite_streams
+            and version not in self._activated_versions.get(stream, ())
+        }
 
     def _post_load_hook(self) -> None:
         statements = _split_statements(self.config.get("post_load_sql") or "")
@@ -303,6 +332,18 @@ class TargetOracleStaging(SQLTarget):
         # rolls back, the run is marked FAILED, and STATE already sent covers only commits.
         msg = f"terminated by signal {signum}"
         raise TerminatedError(msg)
+
+
+class IncompleteInputError(RuntimeError):
+    """The input ended before some streams activated the version their records carry."""
+
+    def __init__(self, streams: dict[str, int]) -> None:
+        names = ", ".join(f"{stream} (version {version})" for stream, version in streams.items())
+        super().__init__(
+            f"input ended before these overwrite streams activated their version: {names}; "
+            "the tap stopped part-way, so their tables were not swapped and keep their "
+            "previous rows"
+        )
 
 
 class TerminatedError(RuntimeError):
