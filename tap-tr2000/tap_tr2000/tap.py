@@ -185,6 +185,12 @@ class TapTr2000(Tap):
         return [cls(self) for cls in classes]
 
     def sync_all(self) -> None:
+        # A child stream announces its SCHEMA only when a parent record reaches it; a run that
+        # skips every unchanged plant would then leave a new database without those tables.
+        # Announce every selected stream up front so its staging table exists from the first run.
+        for stream in self.streams.values():
+            if stream.selected:
+                stream._write_schema_message()
         try:
             super().sync_all()
         finally:

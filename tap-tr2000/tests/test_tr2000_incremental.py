@@ -44,6 +44,17 @@ def test_no_change_run_makes_at_most_two_per_plant_plus_one(server, tap_runner) 
     assert _bookmarks(second.final_state) == _bookmarks(first.final_state)
 
 
+def test_no_change_run_still_announces_every_selected_stream(server, tap_runner) -> None:
+    """A target on a new database must get every table even when every plant is skipped."""
+    config = {"base_url": server.base_url}
+    first = tap_runner(config)
+    second = tap_runner(config, state=first.final_state)
+    announced = {m["stream"] for m in second.messages if m["type"] == "SCHEMA"}
+    assert second.count("pcs_headers") == 0
+    assert announced == {m["stream"] for m in first.messages if m["type"] == "SCHEMA"}
+    assert {"issues", "issue_pcs_references", "pcs", "pcs_headers"} <= announced
+
+
 def test_a_new_issue_revision_reloads_only_that_plant(server, tap_runner) -> None:
     config = {"base_url": server.base_url}
     first = tap_runner(config)
