@@ -86,8 +86,7 @@ class PlantDetailsStream(Tr2000Stream):
         return self.client.url("plants", plant_id)
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        assert context is not None
-        if not self.crawler.plant(context["PlantID"]).changed:
+        if self.changed_plant(context) is None:
             return
         yield from self.records_from(self.fetch(self.url_for(context["PlantID"])), {})
 
@@ -106,11 +105,9 @@ class IssuesStream(Tr2000Stream):
     state_partitioning_keys: ClassVar[list[str] | None] = ["PlantID"]  # type: ignore[misc]
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        assert context is not None
-        plant_id = context["PlantID"]
-        crawl = self.crawler.plant(plant_id)
-        if not crawl.changed:
+        if (crawl := self.changed_plant(context)) is None:
             return
+        plant_id = context["PlantID"]
         self._schedule_plant_calls(plant_id, crawl.issue_revisions)
         yield from self.records_from(crawl.issues, {"PlantID": plant_id})
 

@@ -12,7 +12,9 @@ from tap_tr2000.client import Envelope, Tr2000Client
 from tap_tr2000.conform import Tr2000ValueError, conform_row
 
 if TYPE_CHECKING:
-    from tap_tr2000.crawl import Crawler
+    from singer_sdk.helpers.types import Context
+
+    from tap_tr2000.crawl import Crawler, PlantCrawl
     from tap_tr2000.tap import TapTr2000
 
 
@@ -45,6 +47,12 @@ class Tr2000Stream(Stream):
     @property
     def crawler(self) -> Crawler:
         return self._tap_tr2000.crawler
+
+    def changed_plant(self, context: Context | None) -> PlantCrawl | None:
+        """The plant's crawl when its issues changed since the bookmark, else None (skip it)."""
+        assert context is not None
+        crawl = self.crawler.plant(context["PlantID"])
+        return crawl if crawl.changed else None
 
     def fetch(self, url: str) -> Envelope:
         return self.client.fetch(url, self.array_key, prefix=self.array_key_is_prefix)
