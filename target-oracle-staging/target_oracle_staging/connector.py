@@ -154,6 +154,11 @@ class DryRunSession:
     # A driver connection (e.g. create_autospec(oracledb.Connection)) to run the dialect's
     # bulk path against instead of only recording its INSERT statement.
     driver_connection: t.Any = None
+    # Rows for queries whose text contains a key (what a database would answer), else none.
+    answers: dict[str, list[tuple]] = field(default_factory=dict)
+
+    def _answer(self, sql: str) -> list[tuple] | None:
+        return next((rows for key, rows in self.answers.items() if key in sql), None)
 
     @property
     def statements(self) -> list[str]:
@@ -179,11 +184,12 @@ class DryRunSession:
 
     def scalar(self, sql: str, params: dict | None = None) -> t.Any:
         self._record(sql, params)
-        return 0
+        rows = self._answer(sql)
+        return rows[0][0] if rows else 0
 
     def rows(self, sql: str, params: dict | None = None) -> list[tuple]:
         self._record(sql, params)
-        return []
+        return list(self._answer(sql) or [])
 
     def execute_verbatim(self, sql: str) -> None:
         self.transcript.append(Statement(sql))
@@ -315,9 +321,23 @@ class StagingConnector(SQLConnector):
         session.execute(self.dialect.create_schema_sql(schema))
         session.commit()
 
+    def rehearse_on_oracle(self, spec: TableSpec) -> None:
+        """With Oracle parity on DuckDB/PostgreSQL: the table's Oracle DDL must pass the Oracle
+        gate, so a table prod would refuse fails in dev and ci too, with Oracle's code."""
+        if self.dialect.name == "oracle" or not self.dialect.parity:
+            return
+        from target_oracle_staging.dialects.oracle import OracleDialect
+        from target_oracle_staging.oracle_gate import OracleGate, OracleGateError
+
+        oracle = OracleDialect(self.model, parity=True)
+        violations = OracleGate(self.model).check_statement(oracle.create_table_sql(spec))
+        if violations:
+            raise OracleGateError(violations)
+
     def ensure_table(self, session: Session | DryRunSession, spec: TableSpec) -> TableSpec:
         """Create the table, or evolve it (one reflection): add missing columns, widen, relax
         NOT NULL. Returns the spec with each column as the database now holds it."""
+        self.rehearse_on_oracle(spec)
         existing = session.reflect(spec.name, spec.schema)
         if existing is None:
             session.execute(self.dialect.create_table_sql(spec))

@@ -135,7 +135,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{len(transcript)} statements: none that Oracle would refuse\n")
     statements = [e.sql for e in transcript if hasattr(e, "sql")]
     chosen = statements if args.all_statements else ddl_statements(statements)
+    from target_oracle_staging.oracle_gate import OracleGate
+    from target_oracle_staging.oracle_model import OracleModel, OracleSettings
+
+    gate = OracleGate(OracleModel(OracleSettings.from_config(config)))
     for statement in chosen:
+        for key, width in gate.key_widths(statement):
+            verdict = "fits" if width.fits else "TOO WIDE (ORA-01450)"
+            sys.stdout.write(f"-- {key}: {width.describe()}: {verdict}\n")
         terminator = "\n/" if statement.rstrip().upper().endswith("END;") else ";"
         sys.stdout.write(f"{statement.strip()}{terminator}\n\n")
     return 0

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 _PLSQL_START = re.compile(
-    r"^(BEGIN|DECLARE|CREATE\s+(OR\s+REPLACE\s+)?((NON)?EDITIONABLE\s+)?"
+    r"(BEGIN|DECLARE|CREATE\s+(OR\s+REPLACE\s+)?((NON)?EDITIONABLE\s+)?"
     r"(PROCEDURE|FUNCTION|PACKAGE|TRIGGER|TYPE|LIBRARY)\b)",
     re.IGNORECASE,
 )

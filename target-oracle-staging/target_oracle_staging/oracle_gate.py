@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from target_oracle_staging.oracle_model import (
     MAX_COLUMNS,
     NUMBER_MAX_PRECISION,
+    KeyWidth,
     OracleModel,
     OracleType,
 )
@@ -94,6 +95,7 @@ class _Table:
     columns: dict[str, _Column]
     temporary: bool = False  # a global temporary table, ON COMMIT DELETE ROWS
     has_rows: bool = False  # rows inserted in the open transaction (temporary tables)
+    keys: list[tuple[str, list[str]]] = field(default_factory=list)  # (PRIMARY KEY|UNIQUE, cols)
 
 
 @dataclass
@@ -174,6 +176,21 @@ class OracleGate:
                 )
         return violations
 
+    def key_widths(self, create_table_sql: str) -> list[tuple[str, KeyWidth]]:
+        """Each key constraint of a CREATE TABLE with its byte width against the limit."""
+        state = _State()
+        self._statement(state, 0, create_table_sql, None, None)
+        widths = []
+        for table in state.tables.values():
+            for kind, cols in table.keys:
+                typed = [
+                    (c, table.columns[c].type)
+                    for c in cols
+                    if c in table.columns and table.columns[c].type is not None
+                ]
+                widths.append((f"{kind} ({', '.join(cols)})", self.model.key_width(typed)))
+        return widths
+
     def require(self, transcript: t.Iterable[t.Any]) -> None:
         if violations := self.run(transcript):
             raise OracleGateError(violations)
@@ -217,6 +234,7 @@ class OracleGate:
             found += self._dml(state, masked, params, bind_types)
         else:
             found += self._query(state, masked)
+        found += self._untyped_datetimes(params, bind_types)
         return [Violation(code, message, number or None, sql) for code, message in found]
 
     # -- names and binds ----------------------------------------------------------------------
@@ -300,7 +318,7 @@ class OracleGate:
             found.append(
                 ("ORA-01792", f"{len(columns)} columns: a table has at most {MAX_COLUMNS}")
             )
-        table = _Table(columns, temporary=temporary)
+        table = _Table(columns, temporary=temporary, keys=keys)
         for kind, cols in keys:
             found += self._key(table, cols, kind)
         name = _table_name(match.group("ref"))
@@ -548,7 +566,7 @@ class OracleGate:
                 )
         return found
 
-    def _value(  # noqa: PLR0911 - one return per rule
+    def _value(
         self,
         name: str,
         col: str,
@@ -564,7 +582,6 @@ class OracleGate:
         oracle_type = column.type
         if oracle_type is None:
             return []
-        typed = bind_types.get(bind) if isinstance(bind_types, dict) and bind else None
         if (
             isinstance(value, str)
             and oracle_type.name == "VARCHAR2"
@@ -583,16 +600,24 @@ class OracleGate:
             and len(value.encode()) > _LONG_BIND_BYTES
         ):
             return [("ORA-01461", f"a {len(value.encode())}-byte bind into {col}, not a LOB")]
-        untyped = typed is None or "TIMESTAMP" not in str(typed)
-        if isinstance(value, dt.datetime) and oracle_type.name == "TIMESTAMP" and untyped:
-            return [
-                (
-                    "UNTYPED-TIMESTAMP",
-                    f"datetime bound to {col} without DB_TYPE_TIMESTAMP "
-                    "binds as DATE and loses fractional seconds",
-                )
-            ]
         return []
+
+    @staticmethod
+    def _untyped_datetimes(params: t.Any, bind_types: t.Any) -> list[tuple[str, str]]:
+        """python-oracledb binds an untyped datetime as DATE: fractional seconds are lost."""
+        rows = params if isinstance(params, list) else [params]
+        typed = bind_types if isinstance(bind_types, dict) else {}
+        names = {
+            name
+            for row in rows
+            if isinstance(row, dict)
+            for name, value in row.items()
+            if isinstance(value, dt.datetime) and "TIMESTAMP" not in str(typed.get(name))
+        }
+        return [
+            ("UNTYPED-TIMESTAMP", f"datetime bind :{name} without DB_TYPE_TIMESTAMP binds as DATE")
+            for name in sorted(names)
+        ]
 
     def _bind_plan(self, params: t.Any, bind_types: t.Any) -> list[tuple[str, str]]:
         """Array DML: binds over 4,000 bytes (LONG, LOB) after every other bind (ORA-24816)."""

@@ -132,6 +132,7 @@ class RunContext:
     def ensure_started(self) -> None:
         if self._started:
             return
+        self.dialect.check_privileges(self.session, self.config.get("default_target_schema"))
         self.connector.ensure_schema(self.session, self.config.get("default_target_schema"))
         self.ledger.ensure_tables()
         self.ledger.start_run(self.run_id, self.identity)

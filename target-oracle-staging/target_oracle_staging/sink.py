@@ -264,7 +264,8 @@ class StagingSink(SQLSink[StagingConnector]):
                 source = dialect.load_table_ref(spec)
                 matched = session.scalar(dialect.count_matched_sql(spec, source)) or 0
                 distinct = session.scalar(dialect.count_distinct_keys_sql(spec, source)) or 0
-                session.execute(dialect.merge_sql(spec, source), self.run.constants(spec))
+                for statement in dialect.upsert_statements(spec, source):
+                    session.execute(statement, self.run.constants(spec))
                 self.stats.updated += matched
                 self.stats.inserted += distinct - matched
                 self.stats.duplicates += accepted - distinct

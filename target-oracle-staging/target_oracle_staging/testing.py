@@ -106,6 +106,11 @@ class Database:
         inspector = sa.inspect(self.engine)
         return [c["name"] for c in inspector.get_columns(table.lower(), schema=schema)]
 
+    def table_names(self) -> list[str]:
+        """The names of the tables in the database (its target schema)."""
+        schema = self.config.get("default_target_schema")
+        return sa.inspect(self.engine).get_table_names(schema=schema)
+
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()

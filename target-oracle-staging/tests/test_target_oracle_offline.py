@@ -141,15 +141,18 @@ def test_every_statement_parses_as_oracle(oracle_statements) -> None:
 def test_identifiers_fit_and_are_not_reserved(oracle_statements) -> None:
     _, statements, _ = oracle_statements
     seen = set()
+    dictionary_queries = ("SELECT USER FROM DUAL", "SELECT privilege FROM session_")
     for statement in statements:
+        if statement.startswith(dictionary_queries):
+            continue  # the start-up privilege check reads Oracle's own views
         for identifier in _parse(statement).find_all(exp.Identifier):
             name = identifier.name
             seen.add(name)
             assert len(name.encode()) <= ORACLE_MODEL.identifier_max_bytes, statement
             assert not identifier.quoted, statement
             assert name.upper() not in RESERVED_WORDS, (name, statement)
-    assert "STG_TR2000_PLANTS" in seen
-    assert any(n.startswith("STG_MOLO_") for n in seen)
+    expected = {"STG_TR2000_PLANTS", "STG_MOLO_MARINA_LOCATIONS", "STG_STELLAR_ACCESSORIES"}
+    assert expected <= seen  # the identifiers of every tap were checked
 
 
 def test_types_are_valid_oracle_types(oracle_statements) -> None:
@@ -193,17 +196,21 @@ def test_merge_source_keeps_the_last_record_per_key(oracle_statements) -> None:
         assert re.search(r"ON \((t\.\w+ = s\.\w+|COALESCE\(t\.\w+)", merge)
 
 
-def test_overwrite_swaps_in_one_transaction(oracle_statements) -> None:
-    method, statements, _ = oracle_statements
-    if method != "overwrite":
-        return
-    delete_at = next(i for i, s in enumerate(statements) if s == "DELETE FROM STG_TR2000_PLANTS")
-    insert = statements[delete_at + 1]
-    assert insert.startswith("INSERT INTO STG_TR2000_PLANTS ")
-    assert "FROM STG_TR2000_PLANTS__NEW" in insert
-    # DDL commits on Oracle: the swap table is dropped only after the swap's commit (the
-    # gate checks the order: test_oracle_would_refuse_no_statement_of_any_tap).
-    assert "DROP TABLE STG_TR2000_PLANTS__NEW PURGE" in statements[delete_at + 2 :]
+def test_overwrite_swaps_in_one_transaction(tap_catalogs) -> None:
+    """DELETE and INSERT … SELECT of the swap commit together: no commit (and no DDL, which
+    commits on Oracle) between them; the swap table is dropped only afterwards."""
+    config = {"source_name": "TR2000", "load_method": "overwrite", "max_delete_share": 1}
+    transcript = dry_run_transcript(_messages_for(tap_catalogs["tap-tr2000"]), config)
+    sql = [e.sql if isinstance(e, Statement) else type(e).__name__ for e in transcript]
+    delete_at = sql.index("DELETE FROM STG_TR2000_PLANTS")
+    insert_at = next(i for i, s in enumerate(sql) if s.startswith("INSERT INTO STG_TR2000_PLANTS "))
+    commit_at = sql.index("Commit", delete_at)
+    assert delete_at < insert_at < commit_at
+    assert "FROM STG_TR2000_PLANTS__NEW" in sql[insert_at]
+    between = sql[delete_at + 1 : commit_at]
+    assert not any(s.startswith(("CREATE", "ALTER", "DROP")) for s in between), between
+    assert "Rollback" not in between
+    assert sql.index("DROP TABLE STG_TR2000_PLANTS__NEW PURGE") > commit_at
 
 
 def test_load_tables_are_global_temporary(oracle_statements) -> None:
@@ -457,3 +464,41 @@ def test_ddl_command_check_refuses_what_oracle_would(tmp_path, capsys) -> None:
     config.write_text(json.dumps({"oracle_block_size": 2048}))
     with pytest.raises(Exception, match=r"ORA-01450|index key limit"):
         main([str(singer), "--check", "--config", str(config)])
+
+
+@pytest.mark.parametrize(
+    ("schema", "privileges", "missing"),
+    [
+        (None, ["CREATE SESSION"], "CREATE ANY TABLE"),
+        ("STAGING", ["CREATE SESSION", "CREATE ANY TABLE"], "ALTER ANY TABLE, DROP ANY TABLE"),
+        (None, ["CREATE SESSION", "CREATE TABLE"], None),
+        (
+            "STAGING",
+            [
+                f"{v} ANY TABLE"
+                for v in ("CREATE", "ALTER", "DROP", "SELECT", "INSERT", "UPDATE", "DELETE")
+            ],
+            None,
+        ),
+    ],
+)
+def test_missing_privileges_fail_before_any_ddl(schema, privileges, missing) -> None:
+    config = {"dry_run_dialect": "oracle", **({"default_target_schema": schema} if schema else {})}
+    target = TargetOracleStaging(config=config)
+    session = target.run.session
+    session.answers = {
+        "SELECT USER FROM DUAL": [("ETL",)],
+        "FROM session_privs": [(p,) for p in privileges],
+    }
+    messages = [schema_message("items", PROPS, ["id"]), record_message("items", {"id": 1})]
+    with contextlib.redirect_stdout(io.StringIO()):
+        if missing is None:
+            target.listen(io.StringIO(to_lines(messages)))
+            return
+        with pytest.raises(PermissionError) as caught:
+            target.listen(io.StringIO(to_lines(messages)))
+    assert f"Oracle user ETL cannot load schema {schema or 'ETL'}" in str(caught.value)
+    assert missing in str(caught.value)
+    assert not any(
+        isinstance(e, Statement) and e.sql.startswith("CREATE") for e in session.transcript
+    )

@@ -85,6 +85,50 @@ class OracleDialect(Dialect):
     def procedure_call_sql(self, procedure: str) -> str:
         return f"BEGIN {procedure}; END;"
 
+    # -- start-up checks --------------------------------------------------------------------
+    def check_privileges(self, session: t.Any, schema: str | None) -> None:
+        """The privileges loading needs, from SESSION_PRIVS (and, on 23ai, the schema
+        privileges of SESSION_SCHEMA_PRIVS), checked before any DDL: otherwise the first
+        CREATE or INSERT fails with ORA-01031 after the run has started."""
+        user = session.scalar("SELECT USER FROM DUAL")
+        if not isinstance(user, str):
+            return  # a dry run without a database: nothing to ask
+        target = (schema or user).upper()
+        privileges = {
+            str(r[0]).upper() for r in session.rows("SELECT privilege FROM session_privs")
+        }
+        if target == user.upper():
+            needed = [("CREATE TABLE", "CREATE ANY TABLE")]
+        else:
+            schema_privileges = self._schema_privileges(session, target)
+            privileges |= schema_privileges
+            needed = [
+                (f"{verb} ANY TABLE",)
+                for verb in ("CREATE", "ALTER", "DROP", "SELECT", "INSERT", "UPDATE", "DELETE")
+            ]
+        missing = [options[-1] for options in needed if not privileges & set(options)]
+        if missing:
+            msg = (
+                f"Oracle user {user} cannot load schema {target}: missing system privilege(s) "
+                f"{', '.join(missing)} (ORA-01031 on the first load otherwise); grant them, or "
+                "load into the user's own schema"
+            )
+            raise PermissionError(msg)
+
+    @staticmethod
+    def _schema_privileges(session: t.Any, schema: str) -> set[str]:
+        """23ai schema privileges (GRANT CREATE ANY TABLE ON SCHEMA x); none before 23ai."""
+        try:
+            rows = session.rows(
+                "SELECT privilege FROM session_schema_privs WHERE schema = :schema",
+                {"schema": schema},
+            )
+        except Exception as exc:  # ORA-00942 before 23ai: the view does not exist
+            if "ORA-00942" not in str(exc):
+                raise
+            return set()
+        return {str(r[0]).upper() for r in rows}
+
     # -- the bind plan ----------------------------------------------------------------------
     def load_columns(self, spec: TableSpec) -> list[Column]:
         """Bind order: short binds, then binds over 4,000 bytes, then LOBs (ORA-24816)."""
