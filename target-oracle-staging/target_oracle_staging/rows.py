@@ -70,6 +70,8 @@ class RowCompiler:
         self.model = dialect.model
         self.rules = dialect.name == "oracle" or dialect.parity
         self.columns = [c for c in dialect.load_columns(spec) if c.name != LOAD_SEQ]
+        # Load tables take any row; NOT NULL is the table's, applied here as Oracle would.
+        self.not_null = {c.name for c in spec.columns if not c.nullable}
         self.namespace: dict[str, t.Any] = {
             "Decimal": decimal.Decimal,
             "V": ValueViolation,
@@ -81,39 +83,72 @@ class RowCompiler:
         }
 
     # -- code generation --------------------------------------------------------------------
-    def _rule_lines(self, index: int, column: Column, var: str, indent: str) -> list[str]:
-        """Checks on a converted value `var` (not None), Oracle's value rules."""
+    def _rule_lines(
+        self,
+        index: int,
+        column: Column,
+        var: str,
+        indent: str,
+        *,
+        converted: bool = True,
+        store: str | None = None,
+    ) -> list[str]:
+        """Checks on a value `var` (not None), Oracle's value rules, one class test per value.
+
+        A converted value of a text kind is a str; a raw one (the DuckDB path) is checked only
+        when it has its JSON type, and a value a rule changes is written back to `store` (the
+        record) only then. Checks that cannot fail for the column are not generated.
+        """
         if not self.rules:
             return []
         oracle = self.model.type_for(column.type)
-        lines: list[str] = []
+        target = f"{var} = {store}" if store else var
         if oracle.is_string and column.type.kind in (Kind.STRING, Kind.JSON, Kind.TIME):
-            lines.append(f"{indent}if {var}.__class__ is str and not {var}: {var} = None")
-            if oracle.name == "VARCHAR2":
-                n, max_bytes = oracle.length, self.model.varchar_max_bytes
+            return self._string_lines(index, oracle, var, indent, target, converted=converted)
+        if oracle.name == "NUMBER" and column.type.kind in (Kind.INTEGER, Kind.NUMBER):
+            return self._number_lines(index, oracle, var, indent, store)
+        return []
+
+    def _string_lines(
+        self, index: int, oracle: OracleType, var: str, indent: str, target: str, *, converted: bool
+    ) -> list[str]:
+        inner = indent if converted else indent + "    "
+        lines = [] if converted else [f"{indent}if {var}.__class__ is str:"]
+        lines.append(f"{inner}if not {var}: {target} = None")
+        if oracle.name == "VARCHAR2":
+            n, max_bytes = oracle.length or 0, self.model.varchar_max_bytes
+            max_chars_for_bytes = max_bytes // BYTES_PER_CHAR  # more characters may not fit
+            if n <= max_chars_for_bytes:  # n characters always fit the byte limit
+                lines.append(f"{inner}elif len({var}) > {n}: raise V({index}, 'chars', {var})")
+            else:
                 lines += [
-                    f"{indent}elif {var}.__class__ is str and len({var}) > {n}: "
-                    f"raise V({index}, 'chars', {var})",
-                    f"{indent}elif {var}.__class__ is str and len({var}) > "
-                    f"{max_bytes // BYTES_PER_CHAR} and len({var}.encode()) > {max_bytes}: "
+                    f"{inner}elif len({var}) > {max_chars_for_bytes}:",
+                    f"{inner}    if len({var}) > {n}: raise V({index}, 'chars', {var})",
+                    f"{inner}    if len({var}.encode()) > {max_bytes}: "
                     f"raise V({index}, 'bytes', {var})",
                 ]
-        elif oracle.name == "NUMBER" and column.type.kind in (Kind.INTEGER, Kind.NUMBER):
-            lines += self._number_lines(index, oracle, var, indent)
         return lines
 
-    def _number_lines(self, index: int, oracle: OracleType, var: str, indent: str) -> list[str]:
+    def _number_lines(
+        self, index: int, oracle: OracleType, var: str, indent: str, store: str | None = None
+    ) -> list[str]:
         integer_digits = self.model.integer_digits_allowed(oracle)
         if integer_digits is None:  # unbounded NUMBER: what the driver can encode
+            # Cheap tests first (plain notation, few digits); the full check for the rest.
             return [
-                f"{indent}if ({var}.__class__ is Decimal and unencodable({var})) or "
-                f"({var}.__class__ is int and not (-B38 < {var} < B38) "
-                f"and number_violation({var})): raise V({index}, 'encode', {var})"
+                f"{indent}if {var}.__class__ is Decimal:",
+                f"{indent}    if (len(s := str({var})) > 40 or 'E' in s or not s[-1].isdigit()) "
+                f"and unencodable({var}): raise V({index}, 'encode', {var})",
+                f"{indent}elif {var}.__class__ is int and not (-B38 < {var} < B38) and "
+                f"number_violation({var}): raise V({index}, 'encode', {var})",
             ]
         bound = f"B{index}"
         self.namespace[bound] = 10**integer_digits
+        too_big = f"raise V({index}, 'precision', {var})"
         lines = [
-            f"{indent}if {var}.__class__ is Decimal:",
+            f"{indent}if {var}.__class__ is int:",
+            f"{indent}    if not (-{bound} < {var} < {bound}): {too_big}",
+            f"{indent}elif {var}.__class__ is Decimal:",
             f"{indent}    if not {var}.is_finite(): raise V({index}, 'encode', {var})",
         ]
         if oracle.scale is not None:
@@ -121,10 +156,9 @@ class RowCompiler:
             self.namespace[quantum] = decimal.Decimal(1).scaleb(-oracle.scale)
             # NUMBER(p,s) rounds to s decimals, half away from zero, as Oracle does.
             lines.append(f"{indent}    {var} = {var}.quantize({quantum}, ROUND, CONTEXT)")
-        lines.append(
-            f"{indent}if ({var}.__class__ is int or {var}.__class__ is Decimal) "
-            f"and not (-{bound} < {var} < {bound}): raise V({index}, 'precision', {var})"
-        )
+            if store:
+                lines.append(f"{indent}    {store} = {var}")
+        lines.append(f"{indent}    if not (-{bound} < {var} < {bound}): {too_big}")
         return lines
 
     def _source_expression(self, column: Column) -> str:
@@ -153,7 +187,7 @@ class RowCompiler:
             else:
                 lines.append(f"        if not ({check}): {var} = c{index}({var})")
             lines += self._rule_lines(index, column, var, "        ")
-            if not column.nullable and self.rules:
+            if column.name in self.not_null and self.rules:
                 lines.append(f"    if {var} is None: raise V({index}, 'null', None)")
             values.append(var)
         lines += self._empty_key_lines()
@@ -173,15 +207,17 @@ class RowCompiler:
             if source is None or source in _METADATA_SOURCES:
                 continue
             var = f"v{index}"
-            rule_lines = self._rule_lines(index, column, var, "        ")
-            not_null = not column.nullable and self.rules
+            store = f"r[{source!r}]"
+            rule_lines = self._rule_lines(
+                index, column, var, "        ", converted=False, store=store
+            )
+            not_null = column.name in self.not_null and self.rules
             if not rule_lines and not not_null:
                 continue
             lines.append(f"    {var} = r.get({source!r})")
             if rule_lines:
                 lines.append(f"    if {var} is not None:")
                 lines += rule_lines
-                lines.append(f"        r[{source!r}] = {var}")
             if not_null:
                 lines.append(f"    if {var} is None: raise V({index}, 'null', None)")
         key_lines = self._empty_key_lines()
@@ -201,8 +237,8 @@ class RowCompiler:
         """A record whose every key part is empty cannot be matched to any row: a reject on
         every database (a key part may be empty, the whole key may not)."""
         indexes = self._key_indexes()
-        if not indexes:
-            return []
+        if not indexes or any(self.columns[i].name in self.not_null for i in indexes):
+            return []  # a NOT NULL key part already refuses an empty key
         condition = " and ".join(f"v{i} is None" for i in indexes)
         return [f"    if {condition}: raise V({indexes[0]}, 'empty_key', None)"]
 
