@@ -17,7 +17,7 @@ class Tr2000ValueError(ValueError):
     """A field value that does not fit its schema type."""
 
 
-def conform_value(  # noqa: PLR0911
+def conform_value(
     value: Any,
     prop: dict[str, Any],
     source_tz: dt.tzinfo = UTC,
@@ -33,14 +33,7 @@ def conform_value(  # noqa: PLR0911
         if isinstance(value, bool):
             msg = f"expected an integer, got boolean {value!r}"
             raise ValueError(msg)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value.strip())
-        msg = f"expected an integer, got {value!r}"
-        raise ValueError(msg)
+        return _bounded(_integer(value), prop)
     if isinstance(value, dict | list | bool):
         msg = f"expected a string, got {type(value).__name__} {value!r}"
         raise ValueError(msg)
@@ -52,6 +45,26 @@ def conform_value(  # noqa: PLR0911
         local = parse_datetime(text).replace(tzinfo=source_tz)
         return local.astimezone(UTC).isoformat()
     return text
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    msg = f"expected an integer, got {value!r}"
+    raise ValueError(msg)
+
+
+def _bounded(number: int, prop: dict[str, Any]) -> int:
+    """The schema's bounds ([Int32] on the help page) hold, or the value is an error."""
+    low, high = prop.get("minimum"), prop.get("maximum")
+    if (low is not None and number < low) or (high is not None and number > high):
+        msg = f"expected an integer in [{low}, {high}], got {number}"
+        raise ValueError(msg)
+    return number
 
 
 def parse_date(text: str) -> dt.date:
@@ -81,14 +94,22 @@ def conform_row(
     url: str,
     stream: str,
     source_tz: dt.tzinfo = UTC,
+    keep_empty: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], list[str]]:
-    """The row with schema types applied, and the names of fields the schema does not know."""
+    """The row with schema types applied, and the names of fields the schema does not know.
+
+    Fields in `keep_empty` (string key parts) keep the API's `""`: a key part is emitted as sent,
+    and Singer key properties are expected non-null. The target stores it as Oracle would (NULL).
+    """
     out: dict[str, Any] = {}
     unknown: list[str] = []
     for key, value in row.items():
         prop = properties.get(key)
         if prop is None:
             unknown.append(key)
+            continue
+        if value == "" and key in keep_empty:
+            out[key] = ""
             continue
         try:
             out[key] = conform_value(value, prop, source_tz)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import SchemaDirectory, Stream, StreamSchema
@@ -54,6 +55,11 @@ class Tr2000Stream(Stream):
         crawl = self.crawler.plant(context["PlantID"])
         return crawl if crawl.changed else None
 
+    @cached_property
+    def _string_keys(self) -> frozenset[str]:
+        properties = self.schema["properties"]
+        return frozenset(k for k in self.primary_keys if "string" in properties[k]["type"])
+
     def fetch(self, url: str) -> Envelope:
         return self.client.fetch(url, self.array_key, prefix=self.array_key_is_prefix)
 
@@ -78,9 +84,10 @@ class Tr2000Stream(Stream):
                 url=envelope.url,
                 stream=self.name,
                 source_tz=self._tap_tr2000.source_timezone,
+                keep_empty=self._string_keys,
             )
             self._note_unknown(unknown, envelope.url)
-            missing = [f for f in self.required_fields if record.get(f) is None]
+            missing = [f for f in self.required_fields if record.get(f) in (None, "")]
             if missing:
                 msg = f"stream {self.name}: row {position} at {envelope.url} has no {missing}"
                 raise Tr2000ValueError(msg)
@@ -104,7 +111,8 @@ class Tr2000Stream(Stream):
     ) -> None:
         if not self.primary_keys:
             return
-        key = tuple(record.get(k) for k in self.primary_keys)
+        # "" and null are the same key part once stored (Oracle makes '' NULL).
+        key = tuple(None if record.get(k) == "" else record.get(k) for k in self.primary_keys)
         if key in seen:
             self.crawler.counters.duplicate_keys += 1
             self.logger.warning(
