@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +30,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 DEFAULT_BASE_URL = "https://tr2000api.equinor.com"
+# Contract C2: the last STATE of a run that read everything carries this key; not a bookmark.
+SYNC_COMPLETED_KEY = "sync_completed"
 # Meltano 4.4 cannot pass a `decimal` setting given by environment variable (it fails to JSON-encode
 # the Decimal), so meltano.yml declares these as strings and the tap accepts "0.5" as well as 0.5.
 NUMBER_OR_TEXT = th.CustomType({"type": ["number", "string"]})
@@ -197,6 +200,16 @@ class TapTr2000(Tap):
             if "client" in self.__dict__:
                 self.client.close()
                 self._log_summary()
+        # Reached only when every selected stream was read to its end (any failure raised above).
+        self.state[SYNC_COMPLETED_KEY] = {
+            "tap": self.name,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        self.state_writer.write_state(self.state)
+
+    def load_state(self, state: dict) -> None:
+        # A previous run's completion marker says nothing about this run.
+        super().load_state({k: v for k, v in state.items() if k != SYNC_COMPLETED_KEY})
 
     def _log_summary(self) -> None:
         counters = self.crawler.counters
