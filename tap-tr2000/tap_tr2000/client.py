@@ -65,8 +65,28 @@ def parse_envelope(url: str, body: Any, array_key: str, *, prefix: bool = False)
             f"{' (by prefix)' if prefix else ''}; it has {found or 'no get… arrays'}"
         )
         raise Tr2000Error(msg)
+    rows = body[arrays[0]]
+    for position, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            msg = (
+                f"TR2000 response from {url}: row {position} of {arrays[0]!r} is not an object "
+                f"(got {type(row).__name__})"
+            )
+            raise Tr2000Error(msg)
     header = {k: v for k, v in body.items() if k != "success" and not isinstance(v, list | dict)}
-    return Envelope(url=url, array_key=arrays[0], rows=body[arrays[0]], header=header)
+    return Envelope(url=url, array_key=arrays[0], rows=rows, header=header)
+
+
+def require_rows(envelope: Envelope, stream: str, *, exactly_one: bool = False) -> None:
+    """An empty list where the API always has rows is a bad answer, never "0 rows"."""
+    count = len(envelope.rows)
+    if count == 0 or (exactly_one and count != 1):
+        wanted = "exactly one row" if exactly_one else "at least one row"
+        msg = (
+            f"stream {stream}: TR2000 response from {envelope.url} has {count} rows in "
+            f"{envelope.array_key!r}; expected {wanted}"
+        )
+        raise Tr2000Error(msg)
 
 
 class RateLimiter:
@@ -131,8 +151,12 @@ class Tr2000Client:
         """The parsed body, taken from the prefetch pipeline when it was scheduled there."""
         return self.prefetcher.get(url)
 
-    def fetch(self, url: str, array_key: str, *, prefix: bool = False) -> Envelope:
-        return parse_envelope(url, self.get_json(url), array_key, prefix=prefix)
+    def fetch(self, url: str, array_key: str, *, stream: str, prefix: bool = False) -> Envelope:
+        """The checked envelope; any failure names the stream as well as the URL."""
+        try:
+            return parse_envelope(url, self.get_json(url), array_key, prefix=prefix)
+        except Tr2000Error as exc:
+            raise type(exc)(f"stream {stream}: {exc}") from exc
 
     def close(self) -> None:
         self.prefetcher.shutdown()
@@ -161,8 +185,7 @@ class Tr2000Client:
                     try:
                         return _json.decode(response.content)
                     except msgspec.DecodeError as exc:
-                        msg = f"TR2000 response from {url} is not valid JSON: {exc}"
-                        raise Tr2000Error(msg) from exc
+                        raise Tr2000Error(_not_json_message(url, response, exc)) from exc
                 if response.status_code == 404:
                     msg = f"TR2000 returned HTTP 404 Not Found for {url}"
                     raise Tr2000NotFoundError(msg)
@@ -183,6 +206,17 @@ class Tr2000Client:
                 "GET %s: %s; retry %d/%d in %.1f s", url, reason, attempt, self.max_retries, delay
             )
             time.sleep(delay)
+
+
+def _not_json_message(url: str, response: requests.Response, exc: Exception) -> str:
+    """Say what came instead (an HTML error page from a proxy, a cut-off body, nothing)."""
+    kind = response.headers.get("Content-Type", "no Content-Type")
+    size = len(response.content)
+    start = response.content[:60].decode("utf-8", "backslashreplace")
+    return (
+        f"TR2000 response from {url} is not valid JSON ({kind}, {size} bytes, "
+        f"starts {start!r}): {exc}"
+    )
 
 
 def _retry_after_seconds(response: requests.Response) -> float | None:

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tap_tr2000.client import Envelope, Tr2000Client
+from tap_tr2000.client import Envelope, Tr2000Client, Tr2000Error
 
 if TYPE_CHECKING:
     from singer_sdk import Stream
@@ -64,10 +64,17 @@ class Crawler:
         """The plant's issues and whether it changed since the bookmark (fetched once per run)."""
         if plant_id in self._plants:
             return self._plants[plant_id]
-        issues = self.client.fetch(self.issues_url(plant_id), "getIssueList")
+        issues = self.client.fetch(self.issues_url(plant_id), "getIssueList", stream="issues")
         revisions = [str(r["IssueRevision"]) for r in issues.rows if r.get("IssueRevision")]
         latest = max(revisions, key=issue_revision_order) if revisions else None
         state = self._bookmark_state(plant_id)
+        if latest is None and state.get(BOOKMARK_KEY):
+            # Issue revisions are never withdrawn: an empty list now is a bad answer.
+            msg = (
+                f"stream issues: TR2000 response from {issues.url} lists no issue revisions, "
+                f"but plant {plant_id} was extracted at revision {state[BOOKMARK_KEY]}"
+            )
+            raise Tr2000Error(msg)
         changed = BOOKMARK_KEY not in state or state[BOOKMARK_KEY] != latest
         crawl = PlantCrawl(plant_id, issues, latest, changed)
         self._plants[plant_id] = crawl
@@ -92,7 +99,9 @@ class Crawler:
         """An issue's PCS references, fetched once (read by its stream and the revision scope)."""
         if issue_revision not in crawl.pcs_reference_memo:
             url = self.client.url("plants", crawl.plant_id, "issues", "rev", issue_revision, "pcs")
-            crawl.pcs_reference_memo[issue_revision] = self.client.fetch(url, "getIssuePCSList")
+            crawl.pcs_reference_memo[issue_revision] = self.client.fetch(
+                url, "getIssuePCSList", stream="issue_pcs_references"
+            )
         return crawl.pcs_reference_memo[issue_revision]
 
     def finish_plant(self, plant_id: str) -> None:

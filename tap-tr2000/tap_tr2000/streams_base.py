@@ -61,7 +61,9 @@ class Tr2000Stream(Stream):
         return frozenset(k for k in self.primary_keys if "string" in properties[k]["type"])
 
     def fetch(self, url: str) -> Envelope:
-        return self.client.fetch(url, self.array_key, prefix=self.array_key_is_prefix)
+        return self.client.fetch(
+            url, self.array_key, stream=self.name, prefix=self.array_key_is_prefix
+        )
 
     def records_from(self, envelope: Envelope, extra: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Rows with the envelope's header scalars and the context filled in, types conformed.
