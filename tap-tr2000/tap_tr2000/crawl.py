@@ -15,6 +15,8 @@ from tap_tr2000.client import Envelope, Tr2000Client, Tr2000Error
 if TYPE_CHECKING:
     from singer_sdk import Stream
 
+    from tap_tr2000.progress import Progress
+
 BOOKMARK_KEY = "latest_issue_revision"
 
 
@@ -50,8 +52,15 @@ class CrawlCounters:
 
 
 class Crawler:
-    def __init__(self, client: Tr2000Client, issues_stream: Stream, logger: logging.Logger) -> None:
+    def __init__(
+        self,
+        client: Tr2000Client,
+        issues_stream: Stream,
+        logger: logging.Logger,
+        progress: Progress,
+    ) -> None:
         self.client = client
+        self.progress = progress
         self.issues_stream = issues_stream
         self.logger = logger
         self.counters = CrawlCounters()
@@ -107,6 +116,7 @@ class Crawler:
     def finish_plant(self, plant_id: str) -> None:
         """Every stream of the plant is done: advance its bookmark and free its memory."""
         crawl = self._plants.pop(plant_id, None)
+        self.progress.plant_done(unchanged=crawl is not None and not crawl.changed)
         leftover = self.client.prefetcher.discard_pending(self.client.url("plants", plant_id) + "/")
         if leftover:  # a scheduling bug, not a data problem: say so, the data is complete
             self.logger.warning("Plant %s: %d prefetched calls were not read", plant_id, leftover)

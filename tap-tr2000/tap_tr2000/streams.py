@@ -60,6 +60,7 @@ class PlantsStream(Tr2000Stream):
             msg = f"plant_ids {sorted(missing)} are not in the plant list at {envelope.url}"
             raise ValueError(msg)
         self._plant_order = [r["PlantID"] for r in records]
+        self._tap_tr2000.progress.plants_total = len(records)
         yield from records
 
     def get_child_context(self, record: dict, context: Context | None) -> dict:

@@ -73,6 +73,7 @@ class Tr2000Stream(Stream):
         properties = self.schema["properties"]
         header = {k: v for k, v in envelope.header.items() if k in properties}
         seen: set[tuple[Any, ...]] = set()
+        progress = self._tap_tr2000.progress
         for position, row in enumerate(envelope.rows, start=1):
             if not isinstance(row, dict):
                 msg = f"stream {self.name}: row {position} at {envelope.url} is not an object"
@@ -94,6 +95,7 @@ class Tr2000Stream(Stream):
                 msg = f"stream {self.name}: row {position} at {envelope.url} has no {missing}"
                 raise Tr2000ValueError(msg)
             self._check_duplicate(record, seen, envelope.url)
+            progress.record()
             yield record
 
     def _note_unknown(self, unknown: list[str], url: str) -> None:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
+from types import TracebackType
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
+from singer_sdk.plugin_base import SingerCommand
 
-from tap_tr2000.client import Tr2000Client
+from tap_tr2000.client import Tr2000Client, Tr2000Error
+from tap_tr2000.conform import Tr2000ValueError
 from tap_tr2000.crawl import Crawler
+from tap_tr2000.progress import Progress
 from tap_tr2000.streams import (
     ISSUE_REFERENCE_STREAMS,
     IssuesStream,
@@ -44,6 +51,30 @@ def _number(config: dict, key: str, default: float) -> float:
     except (TypeError, ValueError):
         msg = f"setting {key}={value!r} is not a number"
         raise ValueError(msg) from None
+
+
+class OneLineErrorCommand(SingerCommand):
+    """The run's last line is the error in one line; its traceback only at debug level."""
+
+    def excepthook(
+        self,
+        exc_type: type[BaseException],
+        exc_value: BaseException,
+        exc_traceback: TracebackType | None,
+    ) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            super().excepthook(exc_type, exc_value, exc_traceback)
+            return
+        self.logger.debug("Traceback:", exc_info=(exc_type, exc_value, exc_traceback))
+        self.logger.error("%s", one_line_error(exc_value))
+
+
+def one_line_error(exc: BaseException) -> str:
+    """Our errors already say where; anything else gets its type so it is not a bare text."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, Tr2000Error | Tr2000ValueError | ValueError):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class TapTr2000(Tap):
@@ -137,12 +168,30 @@ class TapTr2000(Tap):
             ),
         ),
         th.Property(
+            "progress_interval_seconds",
+            NUMBER_OR_TEXT,
+            default=10,
+            description="Seconds between progress lines (plants done, requests/s); 0 = none.",
+        ),
+        th.Property(
+            "sdk_metrics",
+            th.BooleanType,
+            default=False,
+            description="Also log the SDK's per-stream METRIC lines (off: they drown the log).",
+        ),
+        th.Property(
             "user_agent",
             th.StringType,
             default=f"tap-tr2000/{__version__}",
             description="User-Agent header sent with every request.",
         ),
     ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.config.get("sdk_metrics"):
+            # The SDK logs two METRIC lines per child context: thousands per run.
+            self.metrics_logger.setLevel(logging.WARNING)
 
     @cached_property
     def client(self) -> Tr2000Client:
@@ -158,6 +207,15 @@ class TapTr2000(Tap):
         )
 
     @cached_property
+    def progress(self) -> Progress:
+        return Progress(
+            self.logger,
+            _number(self.config, "progress_interval_seconds", 10),
+            requests=lambda: self.client.request_count,
+            retries=lambda: self.client.retry_count,
+        )
+
+    @cached_property
     def source_timezone(self) -> ZoneInfo:
         name = self.config.get("source_timezone") or "UTC"
         try:
@@ -168,7 +226,18 @@ class TapTr2000(Tap):
 
     @cached_property
     def crawler(self) -> Crawler:
-        return Crawler(self.client, self.streams["issues"], self.logger)
+        return Crawler(self.client, self.streams["issues"], self.logger, self.progress)
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        command = super().get_singer_command()
+        return OneLineErrorCommand(
+            name=command.name,
+            callback=command.callback,
+            context_settings=command.context_settings,
+            params=command.params,
+            logger=cls.logger,
+        )
 
     def discover_streams(self) -> list[Stream]:
         # Order matters: children sync in this order, and the prefetch queue follows it.
@@ -194,6 +263,7 @@ class TapTr2000(Tap):
         for stream in self.streams.values():
             if stream.selected:
                 stream._write_schema_message()
+        self.progress.tick()  # starts the clock the rates are measured from
         try:
             super().sync_all()
         finally:
@@ -214,11 +284,10 @@ class TapTr2000(Tap):
     def _log_summary(self) -> None:
         counters = self.crawler.counters
         self.logger.info(
-            "TR2000 run: %d requests (%d retries); plants extracted %d, unchanged and skipped %d; "
+            "TR2000 run: %s; plants extracted %d, unchanged and skipped %d; "
             "PCS revision details answering 404: %d; issue-referenced revisions missing from "
             "the PCS list: %d; repeated keys: %d",
-            self.client.request_count,
-            self.client.retry_count,
+            self.progress.status(),
             counters.plants_crawled,
             counters.plants_unchanged,
             counters.missing_pcs_details,
