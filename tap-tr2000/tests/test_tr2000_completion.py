@@ -57,3 +57,12 @@ def test_input_marker_is_dropped_and_a_no_change_run_is_complete(server, tap_run
     assert states[0]["bookmarks"]["issues"] == old["bookmarks"]["issues"]
     assert second.count("pcs") == 0
     assert states[-1]["sync_completed"]["at"] != "2000-01-01T00:00:00+00:00"
+
+
+def test_one_schema_per_stream_before_its_records(server, tap_runner) -> None:
+    run = tap_runner({"base_url": server.base_url})
+    schemas = [m["stream"] for m in run.messages if m["type"] == "SCHEMA"]
+    assert sorted(schemas) == sorted(set(schemas))
+    assert set(run.records) <= set(schemas)
+    first_record = next(i for i, m in enumerate(run.messages) if m["type"] == "RECORD")
+    assert all(m["type"] != "SCHEMA" for m in run.messages[first_record:])
