@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -39,9 +40,11 @@ def run_tap(config: dict, workdir: Path, name: str, state: dict | None = None) -
         command += ["--state", str(state_file)]
     output = workdir / f"{name}.jsonl"
     started = time.monotonic()
+    cpu_before = _children_cpu()
     with output.open("wb") as out, (workdir / f"{name}.log").open("wb") as log:
         subprocess.run(command, stdout=out, stderr=log, check=True)
     seconds = time.monotonic() - started
+    cpu = _children_cpu() - cpu_before
     records = 0
     last_state: dict = {}
     with output.open("rb") as lines:
@@ -50,7 +53,13 @@ def run_tap(config: dict, workdir: Path, name: str, state: dict | None = None) -
                 records += 1
             elif line.startswith(b'{"type":"STATE"'):
                 last_state = json.loads(line)["value"]
-    return {"seconds": seconds, "records": records, "state": last_state}
+    return {"seconds": seconds, "cpu_seconds": cpu, "records": records, "state": last_state}
+
+
+def _children_cpu() -> float:
+    """User + system CPU of finished child processes: steadier than wall time on a busy box."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cold_start(config: dict, workdir: Path) -> float:
@@ -83,7 +92,9 @@ def limit(world_plants: int, shape: WorldShape, repeats: int) -> None:
             print(
                 f"   limit {n + 1}: {requests} requests, {result['records']} records, "
                 f"{result['seconds']:.1f} s, {requests / result['seconds']:.0f} req/s, "
-                f"{result['records'] / result['seconds']:.0f} records/s",
+                f"{result['records'] / result['seconds']:.0f} records/s; tap CPU "
+                f"{result['cpu_seconds']:.1f} s = {result['records'] / result['cpu_seconds']:.0f} "
+                "records per CPU second",
                 flush=True,
             )
 

@@ -43,6 +43,9 @@ def test_failed_run_never_emits_the_marker(server, tap_runner) -> None:
         tap_runner({"base_url": server.base_url}, on_message=seen.append)
     states = _states(seen)
     assert states, "plant 1000 finished and emitted its progress"
+    # Records written after the last STATE still reach stdout (the writer drains on failure).
+    last_state = max(i for i, m in enumerate(seen) if m["type"] == "STATE")
+    assert any(m["type"] == "RECORD" for m in seen[last_state:])
     assert all("sync_completed" not in s for s in states)
 
 
