@@ -87,6 +87,17 @@ def parse_datetime(text: str) -> dt.datetime:
     raise ValueError(msg)
 
 
+def plain_string_properties(properties: dict[str, dict[str, Any]]) -> frozenset[str]:
+    """Properties whose text values pass through as they are ("" still becomes null)."""
+    return frozenset(
+        key
+        for key, prop in properties.items()
+        if "string" in prop.get("type", [])
+        and "integer" not in prop.get("type", [])
+        and not prop.get("format")
+    )
+
+
 def conform_row(
     row: dict[str, Any],
     properties: dict[str, dict[str, Any]],
@@ -95,15 +106,21 @@ def conform_row(
     stream: str,
     source_tz: dt.tzinfo = UTC,
     keep_empty: frozenset[str] = frozenset(),
+    plain_strings: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], list[str]]:
     """The row with schema types applied, and the names of fields the schema does not know.
 
     Fields in `keep_empty` (string key parts) keep the API's `""`: a key part is emitted as sent,
     and Singer key properties are expected non-null. The target stores it as Oracle would (NULL).
+    `plain_strings` (string properties without a format, see `plain_string_properties`) take a
+    fast path for text values: most of the API's fields.
     """
     out: dict[str, Any] = {}
     unknown: list[str] = []
     for key, value in row.items():
+        if key in plain_strings and type(value) is str:
+            out[key] = value if value or key in keep_empty else None
+            continue
         prop = properties.get(key)
         if prop is None:
             unknown.append(key)

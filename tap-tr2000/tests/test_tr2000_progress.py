@@ -69,6 +69,9 @@ def test_a_slow_run_shows_progress_and_a_summary(tr2000_server_factory, tap_runn
     total = sum(len(v) for v in run.records.values())
     assert f"plants 3 of 3 (0 unchanged), {run.tap.client.request_count} requests" in summary
     assert f"{total:,} records" in summary
+    # The SDK's line per child context is gone; the top-level streams still say they begin.
+    assert not [m for m in messages if "with context keys" in m]
+    assert "Beginning sync of 'plants' in full_table mode" in messages
 
 
 def test_sdk_metric_lines_are_off_unless_asked_for(tr2000_server, tap_runner, caplog) -> None:
