@@ -42,14 +42,6 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_unreachable_base_url_is_the_last_line(tmp_path: Path) -> None:
-    base_url = f"http://127.0.0.1:{_closed_port()}"
-    line = _last_line(_cli(tmp_path, {"base_url": base_url}))
-    assert "ERROR" in line
-    assert f"cannot reach the TR2000 API given by base_url ({base_url})" in line
-    assert line.endswith(f"GET {base_url}/operators: ConnectionError: connection refused")
-
-
 def _error_line(tap_runner, config: dict) -> str:
     """What the CLI's last line says for the error an in-process run raises."""
     with pytest.raises(Exception) as caught:  # noqa: PT011 - the type is what is checked next

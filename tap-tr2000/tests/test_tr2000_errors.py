@@ -41,6 +41,11 @@ def test_unreachable_base_url_exits_nonzero_naming_the_url(tmp_path: Path) -> No
     assert f"{base_url}/operators" in result.stderr
     assert "failed after 3 attempts" in result.stderr
     assert '"type":"RECORD"' not in result.stdout
+    # The last line says it all, without a traceback (issue 12).
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert f"cannot reach the TR2000 API given by base_url ({base_url})" in last
+    assert last.endswith(f"GET {base_url}/operators: ConnectionError: connection refused")
 
 
 def test_persistent_500_exits_nonzero_naming_the_url(tmp_path: Path, tr2000_server) -> None:
