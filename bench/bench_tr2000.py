@@ -4,10 +4,13 @@ Not a test. Runs the real `tap-tr2000` executable against the TR2000 fixture ser
 
 1. full crawl with the default settings (max_concurrency 16, requests_per_second 50);
 2. the same crawl with `max_concurrency=1` (what the public peers do: one call at a time);
-3. a no-change run with the state of run 1 (requests must stay <= 2 x plants + 1).
+3. a no-change run with the state of run 1 (requests must stay <= 2 x plants + 1);
+4. the tap's own limit: the same crawl with no latency and no rate ceiling (CPU-bound), and its
+   cold start (process start to the first message on stdout).
 
-    .venv/bin/python bench/bench_tr2000.py                 # all three (~20 minutes)
+    .venv/bin/python bench/bench_tr2000.py                 # all (~20 minutes)
     .venv/bin/python bench/bench_tr2000.py --skip-sequential
+    .venv/bin/python bench/bench_tr2000.py --only-limit    # step 4 only (~1 minute)
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -36,9 +40,11 @@ def run_tap(config: dict, workdir: Path, name: str, state: dict | None = None) -
         command += ["--state", str(state_file)]
     output = workdir / f"{name}.jsonl"
     started = time.monotonic()
+    cpu_before = _children_cpu()
     with output.open("wb") as out, (workdir / f"{name}.log").open("wb") as log:
         subprocess.run(command, stdout=out, stderr=log, check=True)
     seconds = time.monotonic() - started
+    cpu = _children_cpu() - cpu_before
     records = 0
     last_state: dict = {}
     with output.open("rb") as lines:
@@ -47,7 +53,50 @@ def run_tap(config: dict, workdir: Path, name: str, state: dict | None = None) -
                 records += 1
             elif line.startswith(b'{"type":"STATE"'):
                 last_state = json.loads(line)["value"]
-    return {"seconds": seconds, "records": records, "state": last_state}
+    return {"seconds": seconds, "cpu_seconds": cpu, "records": records, "state": last_state}
+
+
+def _children_cpu() -> float:
+    """User + system CPU of finished child processes: steadier than wall time on a busy box."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cold_start(config: dict, workdir: Path) -> float:
+    """Seconds from process start to the first Singer message on stdout."""
+    config_file = workdir / "cold.config.json"
+    config_file.write_text(json.dumps(config))
+    started = time.monotonic()
+    with subprocess.Popen(
+        [TAP, "--config", str(config_file)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as process:
+        assert process.stdout is not None
+        process.stdout.readline()
+        seconds = time.monotonic() - started
+        process.kill()
+    return seconds
+
+
+def limit(world_plants: int, shape: WorldShape, repeats: int) -> None:
+    """The tap itself, not the API: no latency, no ceiling."""
+    world = generated_world(plants=world_plants, shape=shape)
+    with Tr2000Server(world) as server, tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        config = {"base_url": server.base_url, "requests_per_second": 0}
+        starts = sorted(cold_start(config, workdir) for _ in range(3))
+        print(f"cold start (process start to first message): median {starts[1]:.2f} s", flush=True)
+        for n in range(repeats):
+            server.reset_log()
+            result = run_tap(config, workdir, f"limit{n}")
+            requests = len(server.requests)
+            print(
+                f"   limit {n + 1}: {requests} requests, {result['records']} records, "
+                f"{result['seconds']:.1f} s, {requests / result['seconds']:.0f} req/s, "
+                f"{result['records'] / result['seconds']:.0f} records/s; tap CPU "
+                f"{result['cpu_seconds']:.1f} s = {result['records'] / result['cpu_seconds']:.0f} "
+                "records per CPU second",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -55,11 +104,16 @@ def main() -> None:
     parser.add_argument("--plants", type=int, default=20)
     parser.add_argument("--latency-ms", type=float, default=200)
     parser.add_argument("--skip-sequential", action="store_true")
+    parser.add_argument("--only-limit", action="store_true")
+    parser.add_argument("--repeats", type=int, default=2, help="runs of the limit crawl")
     args = parser.parse_args()
 
     # 20 plants x (1 issues + 4 issues x 9 references + 1 detail + 1 PCS list
     #               + 12 PCS x 3 referenced revisions x 6 detail calls) + 2 = 5,102 calls.
     shape = WorldShape(issues_per_plant=4, pcs_per_plant=12, revisions_per_pcs=3, vds_count=0)
+    if args.only_limit:
+        limit(args.plants, shape, args.repeats)
+        return
     world = generated_world(plants=args.plants, shape=shape)
     results: dict[str, dict] = {}
     with Tr2000Server(world) as server, tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import msgspec
 import requests
@@ -65,8 +65,28 @@ def parse_envelope(url: str, body: Any, array_key: str, *, prefix: bool = False)
             f"{' (by prefix)' if prefix else ''}; it has {found or 'no get… arrays'}"
         )
         raise Tr2000Error(msg)
+    rows = body[arrays[0]]
+    for position, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            msg = (
+                f"TR2000 response from {url}: row {position} of {arrays[0]!r} is not an object "
+                f"(got {type(row).__name__})"
+            )
+            raise Tr2000Error(msg)
     header = {k: v for k, v in body.items() if k != "success" and not isinstance(v, list | dict)}
-    return Envelope(url=url, array_key=arrays[0], rows=body[arrays[0]], header=header)
+    return Envelope(url=url, array_key=arrays[0], rows=rows, header=header)
+
+
+def require_rows(envelope: Envelope, stream: str, *, exactly_one: bool = False) -> None:
+    """An empty list where the API always has rows is a bad answer, never "0 rows"."""
+    count = len(envelope.rows)
+    if count == 0 or (exactly_one and count != 1):
+        wanted = "exactly one row" if exactly_one else "at least one row"
+        msg = (
+            f"stream {stream}: TR2000 response from {envelope.url} has {count} rows in "
+            f"{envelope.array_key!r}; expected {wanted}"
+        )
+        raise Tr2000Error(msg)
 
 
 class RateLimiter:
@@ -103,7 +123,14 @@ class Tr2000Client:
         backoff_seconds: float,
         logger: logging.Logger,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        # Credentials in the URL would be printed with every URL: send them as auth instead.
+        parts = urlsplit(base_url.rstrip("/"))
+        auth = None
+        if parts.username or parts.password:
+            auth = (unquote(parts.username or ""), unquote(parts.password or ""))
+            parts = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
+        self.base_url = urlunsplit(parts)
+        self.answered = False  # set by the first good answer
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
@@ -121,6 +148,7 @@ class Tr2000Client:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
+        self._session.auth = auth
         self.prefetcher = Prefetcher(self._get_json, workers=max(max_concurrency, 1))
 
     def url(self, *segments: str | int) -> str:
@@ -131,8 +159,18 @@ class Tr2000Client:
         """The parsed body, taken from the prefetch pipeline when it was scheduled there."""
         return self.prefetcher.get(url)
 
-    def fetch(self, url: str, array_key: str, *, prefix: bool = False) -> Envelope:
-        return parse_envelope(url, self.get_json(url), array_key, prefix=prefix)
+    def fetch(self, url: str, array_key: str, *, stream: str, prefix: bool = False) -> Envelope:
+        """The checked envelope; any failure names the stream as well as the URL."""
+        try:
+            return parse_envelope(url, self.get_json(url), array_key, prefix=prefix)
+        except Tr2000Error as exc:
+            raise type(exc)(f"stream {stream}: {exc}") from exc
+
+    def _hint(self, msg: str) -> str:
+        """Before any good answer, a bad one most likely means a wrong base URL."""
+        if self.answered:
+            return msg
+        return f"{msg} (no call has succeeded yet: is base_url {self.base_url} the TR2000 API?)"
 
     def close(self) -> None:
         self.prefetcher.shutdown()
@@ -148,31 +186,36 @@ class Tr2000Client:
     def _get_json(self, url: str) -> Any:
         attempt = 0
         while True:
+            transport = False
             try:
                 response = self._send(url)
             except RETRYABLE_ERRORS as exc:
-                reason = f"{type(exc).__name__}: {exc}"
-                retry_after = None
+                reason = f"{type(exc).__name__}: {_cause(exc, self.timeout)}"
+                retry_after, transport = None, True
             except requests.RequestException as exc:
                 msg = f"TR2000 request GET {url} failed: {type(exc).__name__}: {exc}"
-                raise Tr2000Error(msg) from exc
+                raise Tr2000Error(self._hint(msg)) from exc
             else:
                 if response.status_code == 200:
                     try:
-                        return _json.decode(response.content)
+                        body = _json.decode(response.content)
                     except msgspec.DecodeError as exc:
-                        msg = f"TR2000 response from {url} is not valid JSON: {exc}"
-                        raise Tr2000Error(msg) from exc
+                        msg = _not_json_message(url, response, exc)
+                        raise Tr2000Error(self._hint(msg)) from exc
+                    self.answered = True
+                    return body
                 if response.status_code == 404:
                     msg = f"TR2000 returned HTTP 404 Not Found for {url}"
-                    raise Tr2000NotFoundError(msg)
+                    raise Tr2000NotFoundError(self._hint(msg))
                 if response.status_code not in RETRYABLE_STATUSES:
                     msg = f"TR2000 returned HTTP {response.status_code} for {url}"
-                    raise Tr2000Error(msg)
+                    raise Tr2000Error(self._hint(msg))
                 reason = f"HTTP {response.status_code}"
                 retry_after = _retry_after_seconds(response)
             if attempt >= self.max_retries:
                 msg = f"TR2000 request failed after {attempt + 1} attempts: GET {url}: {reason}"
+                if transport and not self.answered:
+                    msg = f"cannot reach the TR2000 API given by base_url ({self.base_url}); {msg}"
                 raise Tr2000Error(msg)
             delay = retry_after if retry_after is not None else self.backoff_seconds * 2**attempt
             delay = min(delay, MAX_BACKOFF_SECONDS)
@@ -183,6 +226,39 @@ class Tr2000Client:
                 "GET %s: %s; retry %d/%d in %.1f s", url, reason, attempt, self.max_retries, delay
             )
             time.sleep(delay)
+
+
+# Markers in requests' text (a nest of wrapped urllib3 exceptions) -> the cause in words.
+_CAUSES = (
+    ("Connection refused", "connection refused"),
+    ("NameResolution", "host name not found"),
+    ("Name or service not known", "host name not found"),
+    ("RemoteDisconnected", "the server closed the connection without an answer"),
+    ("Connection aborted", "the server closed the connection without an answer"),
+)
+
+
+def _cause(exc: Exception, timeout: float) -> str:
+    """A transport failure in words."""
+    if isinstance(exc, requests.Timeout):
+        return f"no answer within request_timeout={timeout:g} s"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS handshake or certificate check failed"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "the body was cut off"
+    text = str(exc)
+    return next((words for marker, words in _CAUSES if marker in text), text)
+
+
+def _not_json_message(url: str, response: requests.Response, exc: Exception) -> str:
+    """Say what came instead (an HTML error page from a proxy, a cut-off body, nothing)."""
+    kind = response.headers.get("Content-Type", "no Content-Type")
+    size = len(response.content)
+    start = response.content[:60].decode("utf-8", "backslashreplace")
+    return (
+        f"TR2000 response from {url} is not valid JSON ({kind}, {size} bytes, "
+        f"starts {start!r}): {exc}"
+    )
 
 
 def _retry_after_seconds(response: requests.Response) -> float | None:

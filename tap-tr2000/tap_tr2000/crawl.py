@@ -10,10 +10,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tap_tr2000.client import Envelope, Tr2000Client
+from tap_tr2000.client import Envelope, Tr2000Client, Tr2000Error
 
 if TYPE_CHECKING:
     from singer_sdk import Stream
+
+    from tap_tr2000.progress import Progress
 
 BOOKMARK_KEY = "latest_issue_revision"
 
@@ -50,8 +52,15 @@ class CrawlCounters:
 
 
 class Crawler:
-    def __init__(self, client: Tr2000Client, issues_stream: Stream, logger: logging.Logger) -> None:
+    def __init__(
+        self,
+        client: Tr2000Client,
+        issues_stream: Stream,
+        logger: logging.Logger,
+        progress: Progress,
+    ) -> None:
         self.client = client
+        self.progress = progress
         self.issues_stream = issues_stream
         self.logger = logger
         self.counters = CrawlCounters()
@@ -64,10 +73,17 @@ class Crawler:
         """The plant's issues and whether it changed since the bookmark (fetched once per run)."""
         if plant_id in self._plants:
             return self._plants[plant_id]
-        issues = self.client.fetch(self.issues_url(plant_id), "getIssueList")
+        issues = self.client.fetch(self.issues_url(plant_id), "getIssueList", stream="issues")
         revisions = [str(r["IssueRevision"]) for r in issues.rows if r.get("IssueRevision")]
         latest = max(revisions, key=issue_revision_order) if revisions else None
         state = self._bookmark_state(plant_id)
+        if latest is None and state.get(BOOKMARK_KEY):
+            # Issue revisions are never withdrawn: an empty list now is a bad answer.
+            msg = (
+                f"stream issues: TR2000 response from {issues.url} lists no issue revisions, "
+                f"but plant {plant_id} was extracted at revision {state[BOOKMARK_KEY]}"
+            )
+            raise Tr2000Error(msg)
         changed = BOOKMARK_KEY not in state or state[BOOKMARK_KEY] != latest
         crawl = PlantCrawl(plant_id, issues, latest, changed)
         self._plants[plant_id] = crawl
@@ -92,12 +108,15 @@ class Crawler:
         """An issue's PCS references, fetched once (read by its stream and the revision scope)."""
         if issue_revision not in crawl.pcs_reference_memo:
             url = self.client.url("plants", crawl.plant_id, "issues", "rev", issue_revision, "pcs")
-            crawl.pcs_reference_memo[issue_revision] = self.client.fetch(url, "getIssuePCSList")
+            crawl.pcs_reference_memo[issue_revision] = self.client.fetch(
+                url, "getIssuePCSList", stream="issue_pcs_references"
+            )
         return crawl.pcs_reference_memo[issue_revision]
 
     def finish_plant(self, plant_id: str) -> None:
         """Every stream of the plant is done: advance its bookmark and free its memory."""
         crawl = self._plants.pop(plant_id, None)
+        self.progress.plant_done(unchanged=crawl is not None and not crawl.changed)
         leftover = self.client.prefetcher.discard_pending(self.client.url("plants", plant_id) + "/")
         if leftover:  # a scheduling bug, not a data problem: say so, the data is complete
             self.logger.warning("Plant %s: %d prefetched calls were not read", plant_id, leftover)

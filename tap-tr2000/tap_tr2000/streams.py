@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from singer_sdk.helpers.types import Context
 
+from tap_tr2000.client import require_rows
 from tap_tr2000.streams_base import Tr2000Stream
 
 # Issue reference endpoint segment -> (stream name, array key, natural key after PlantID+issue).
@@ -33,7 +34,9 @@ class OperatorsStream(Tr2000Stream):
     array_key = "getOperator"
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        yield from self.records_from(self.fetch(self.client.url("operators")), {})
+        envelope = self.fetch(self.client.url("operators"))
+        require_rows(envelope, self.name)
+        yield from self.records_from(envelope, {})
 
 
 class PlantsStream(Tr2000Stream):
@@ -47,6 +50,7 @@ class PlantsStream(Tr2000Stream):
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         envelope = self.fetch(self.client.url("plants"))
+        require_rows(envelope, self.name)
         wanted = {str(p) for p in self.config.get("plant_ids") or []}
         records = [
             r for r in self.records_from(envelope, {}) if not wanted or r["PlantID"] in wanted
@@ -56,6 +60,7 @@ class PlantsStream(Tr2000Stream):
             msg = f"plant_ids {sorted(missing)} are not in the plant list at {envelope.url}"
             raise ValueError(msg)
         self._plant_order = [r["PlantID"] for r in records]
+        self._tap_tr2000.progress.plants_total = len(records)
         yield from records
 
     def get_child_context(self, record: dict, context: Context | None) -> dict:
@@ -88,7 +93,9 @@ class PlantDetailsStream(Tr2000Stream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if self.changed_plant(context) is None:
             return
-        yield from self.records_from(self.fetch(self.url_for(context["PlantID"])), {})
+        envelope = self.fetch(self.url_for(context["PlantID"]))
+        require_rows(envelope, self.name, exactly_one=True)
+        yield from self.records_from(envelope, {})
 
 
 class IssuesStream(Tr2000Stream):

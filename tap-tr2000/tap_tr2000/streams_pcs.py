@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from singer_sdk.helpers.types import Context
 
-from tap_tr2000.client import Tr2000NotFoundError
+from tap_tr2000.client import Tr2000Error, Tr2000NotFoundError, require_rows
 from tap_tr2000.streams import PlantsStream
 from tap_tr2000.streams_base import Tr2000Stream
 
@@ -76,6 +76,12 @@ class PcsStream(Tr2000Stream):
                 revision = row.get("OfficialRevision") or row.get("Revision")
                 if row.get("PCS") and revision not in (None, ""):
                     referenced.add((str(row["PCS"]), str(revision)))
+        if referenced and not listed:
+            msg = (
+                f"stream pcs: TR2000 response from {self.client.url('plants', plant_id, 'pcs')} "
+                f"lists no PCS revisions, but the plant's issues reference {len(referenced)}"
+            )
+            raise Tr2000Error(msg)
         unlisted = referenced - set(listed)
         if unlisted:
             self.crawler.counters.unlisted_referenced_revisions += len(unlisted)
@@ -109,6 +115,7 @@ class PcsDetailStream(Tr2000Stream):
 
     parent_stream_type = PcsStream
     segment: ClassVar[str] = ""
+    exactly_one_row: ClassVar[bool] = False
 
     def url_for(self, plant_id: str, pcs: str, revision: str) -> str:
         parts = ["plants", plant_id, "pcs", pcs, "rev", revision]
@@ -126,6 +133,8 @@ class PcsDetailStream(Tr2000Stream):
                 "Stream %s: HTTP 404 for %s; no rows for this revision", self.name, url
             )
             return
+        if self.exactly_one_row:
+            require_rows(envelope, self.name, exactly_one=True)
         yield from self.records_from(
             envelope, {"PlantID": plant_id, "PCS": pcs, "PCSRevision": revision}
         )
@@ -135,6 +144,7 @@ class PcsHeadersStream(PcsDetailStream):
     name = "pcs_headers"
     primary_keys: ClassVar[list[str]] = ["PlantID", "PCS", "PCSRevision"]
     array_key = "getPCS"
+    exactly_one_row = True  # a listed revision always has its header
 
 
 class PcsTempPressuresStream(PcsDetailStream):

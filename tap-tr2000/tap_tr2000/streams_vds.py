@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from singer_sdk.helpers.types import Context
 
+from tap_tr2000.client import require_rows
 from tap_tr2000.streams_base import Tr2000Stream
 
 
@@ -20,6 +21,7 @@ class VdsStream(Tr2000Stream):
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         envelope = self.fetch(self.client.url("vds"))
+        require_rows(envelope, self.name)
         if not self.selected_children():
             yield from self.records_from(envelope, {})
             return

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import sys
 from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
+from types import TracebackType
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
+from singer_sdk.plugin_base import SingerCommand
+from singer_sdk.singerlib import Message, SchemaMessage, StateMessage
 
-from tap_tr2000.client import Tr2000Client
+from tap_tr2000.client import Tr2000Client, Tr2000Error
+from tap_tr2000.conform import Tr2000ValueError
 from tap_tr2000.crawl import Crawler
+from tap_tr2000.progress import Progress
 from tap_tr2000.streams import (
     ISSUE_REFERENCE_STREAMS,
     IssuesStream,
@@ -29,6 +39,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 DEFAULT_BASE_URL = "https://tr2000api.equinor.com"
+# Contract C2: the last STATE of a run that read everything carries this key; not a bookmark.
+SYNC_COMPLETED_KEY = "sync_completed"
 # Meltano 4.4 cannot pass a `decimal` setting given by environment variable (it fails to JSON-encode
 # the Decimal), so meltano.yml declares these as strings and the tap accepts "0.5" as well as 0.5.
 NUMBER_OR_TEXT = th.CustomType({"type": ["number", "string"]})
@@ -43,11 +55,59 @@ def _number(config: dict, key: str, default: float) -> float:
         raise ValueError(msg) from None
 
 
+class StateFlushingWriter(MsgSpecWriter):
+    """Writes stdout at each SCHEMA and STATE or every 64 KiB, not per record (a syscall each).
+
+    Its own buffer, because Meltano and the tests run with PYTHONUNBUFFERED. Everything before a
+    STATE reaches the target with it; the run drains the rest when it ends, also on a failure.
+    SCHEMA goes out at once so the target can prepare its tables while the first calls run.
+    """
+
+    FLUSH_BYTES = 64 * 1024
+
+    def write_message(self, message: Message) -> None:
+        pending = self.__dict__.setdefault("_pending", bytearray())
+        pending += self.format_message(message)
+        if len(pending) >= self.FLUSH_BYTES or isinstance(message, StateMessage | SchemaMessage):
+            self.drain()
+
+    def drain(self) -> None:
+        pending = self.__dict__.get("_pending")
+        if pending:
+            sys.stdout.buffer.write(pending)
+            pending.clear()
+        sys.stdout.flush()
+
+
+class OneLineErrorCommand(SingerCommand):
+    """The run's last line is the error in one line; its traceback only at debug level."""
+
+    def excepthook(
+        self,
+        exc_type: type[BaseException],
+        exc_value: BaseException,
+        exc_traceback: TracebackType | None,
+    ) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            super().excepthook(exc_type, exc_value, exc_traceback)
+            return
+        self.logger.debug("Traceback:", exc_info=(exc_type, exc_value, exc_traceback))
+        self.logger.error("%s", one_line_error(exc_value))
+
+
+def one_line_error(exc: BaseException) -> str:
+    """Our errors already say where; anything else gets its type so it is not a bare text."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, Tr2000Error | Tr2000ValueError | ValueError):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class TapTr2000(Tap):
     """Operators, plants, issues and their references, PCS lists and details, VDS."""
 
     name = "tap-tr2000"
-    message_writer_class = MsgSpecWriter
+    message_writer_class = StateFlushingWriter
     # No activate-version: unchanged plants are skipped, and a new table version would then
     # delete their rows downstream. No batch: records stream through the prefetch pipeline.
     capabilities = [
@@ -134,12 +194,30 @@ class TapTr2000(Tap):
             ),
         ),
         th.Property(
+            "progress_interval_seconds",
+            NUMBER_OR_TEXT,
+            default=10,
+            description="Seconds between progress lines (plants done, requests/s); 0 = none.",
+        ),
+        th.Property(
+            "sdk_metrics",
+            th.BooleanType,
+            default=False,
+            description="Also log the SDK's per-stream METRIC lines (off: they drown the log).",
+        ),
+        th.Property(
             "user_agent",
             th.StringType,
             default=f"tap-tr2000/{__version__}",
             description="User-Agent header sent with every request.",
         ),
     ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.config.get("sdk_metrics"):
+            # The SDK logs two METRIC lines per child context: thousands per run.
+            self.metrics_logger.setLevel(logging.WARNING)
 
     @cached_property
     def client(self) -> Tr2000Client:
@@ -155,6 +233,15 @@ class TapTr2000(Tap):
         )
 
     @cached_property
+    def progress(self) -> Progress:
+        return Progress(
+            self.logger,
+            _number(self.config, "progress_interval_seconds", 10),
+            requests=lambda: self.client.request_count,
+            retries=lambda: self.client.retry_count,
+        )
+
+    @cached_property
     def source_timezone(self) -> ZoneInfo:
         name = self.config.get("source_timezone") or "UTC"
         try:
@@ -165,7 +252,18 @@ class TapTr2000(Tap):
 
     @cached_property
     def crawler(self) -> Crawler:
-        return Crawler(self.client, self.streams["issues"], self.logger)
+        return Crawler(self.client, self.streams["issues"], self.logger, self.progress)
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        command = super().get_singer_command()
+        return OneLineErrorCommand(
+            name=command.name,
+            callback=command.callback,
+            context_settings=command.context_settings,
+            params=command.params,
+            logger=cls.logger,
+        )
 
     def discover_streams(self) -> list[Stream]:
         # Order matters: children sync in this order, and the prefetch queue follows it.
@@ -191,21 +289,33 @@ class TapTr2000(Tap):
         for stream in self.streams.values():
             if stream.selected:
                 stream._write_schema_message()
+        self.progress.tick()  # starts the clock the rates are measured from
         try:
             super().sync_all()
         finally:
+            if isinstance(self.message_writer, StateFlushingWriter):
+                self.message_writer.drain()
             if "client" in self.__dict__:
                 self.client.close()
                 self._log_summary()
+        # Reached only when every selected stream was read to its end (any failure raised above).
+        self.state[SYNC_COMPLETED_KEY] = {
+            "tap": self.name,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        self.state_writer.write_state(self.state)
+
+    def load_state(self, state: dict) -> None:
+        # A previous run's completion marker says nothing about this run.
+        super().load_state({k: v for k, v in state.items() if k != SYNC_COMPLETED_KEY})
 
     def _log_summary(self) -> None:
         counters = self.crawler.counters
         self.logger.info(
-            "TR2000 run: %d requests (%d retries); plants extracted %d, unchanged and skipped %d; "
+            "TR2000 run: %s; plants extracted %d, unchanged and skipped %d; "
             "PCS revision details answering 404: %d; issue-referenced revisions missing from "
             "the PCS list: %d; repeated keys: %d",
-            self.client.request_count,
-            self.client.retry_count,
+            self.progress.status(),
             counters.plants_crawled,
             counters.plants_unchanged,
             counters.missing_pcs_details,

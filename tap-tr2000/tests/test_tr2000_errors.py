@@ -41,6 +41,11 @@ def test_unreachable_base_url_exits_nonzero_naming_the_url(tmp_path: Path) -> No
     assert f"{base_url}/operators" in result.stderr
     assert "failed after 3 attempts" in result.stderr
     assert '"type":"RECORD"' not in result.stdout
+    # The last line says it all, without a traceback (issue 12).
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert f"cannot reach the TR2000 API given by base_url ({base_url})" in last
+    assert last.endswith(f"GET {base_url}/operators: ConnectionError: connection refused")
 
 
 def test_persistent_500_exits_nonzero_naming_the_url(tmp_path: Path, tr2000_server) -> None:
@@ -55,10 +60,12 @@ def test_persistent_500_exits_nonzero_naming_the_url(tmp_path: Path, tr2000_serv
 
 
 def test_success_false_exits_nonzero_naming_the_url(tmp_path: Path, tr2000_server) -> None:
-    tr2000_server.add_fault(r"^/operators$", "success_false")
+    # The body still carries its getOperator array: only the success flag can fail the run.
+    tr2000_server.add_fault(r"^/operators$", "success_false_with_data")
     result = _cli(tmp_path, {"base_url": tr2000_server.base_url})
     assert result.returncode != 0
-    assert f"{tr2000_server.base_url}/operators has success=False" in result.stderr
+    url = f"{tr2000_server.base_url}/operators"
+    assert f"stream operators: TR2000 response from {url} has success=False" in result.stderr
     assert '"type":"RECORD"' not in result.stdout
 
 

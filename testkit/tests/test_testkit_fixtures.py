@@ -33,3 +33,13 @@ def test_moto_bucket_roundtrip(moto_s3, s3_bucket) -> None:
 def test_duckdb_path_is_new(duckdb_path) -> None:
     assert not duckdb_path.exists()
     assert duckdb_path.name.endswith(".duckdb")
+
+
+def test_duplicate_keys_finds_repeats_and_treats_empty_as_null() -> None:
+    from testkit.tr2000.keys import duplicate_keys
+
+    keys = ["PlantID", "Area"]
+    rows = [{"PlantID": "1", "Area": "A"}, {"PlantID": "1", "Area": "B"}]
+    assert duplicate_keys(rows, keys) == {}
+    rows += [{"PlantID": "1", "Area": "A"}, {"PlantID": "1", "Area": ""}, {"PlantID": "1"}]
+    assert duplicate_keys(rows, keys) == {("1", "A"): 2, ("1", None): 2}

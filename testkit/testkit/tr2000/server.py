@@ -7,11 +7,14 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from testkit.tr2000.world import World
+
+JSON_TYPE = "application/json; charset=utf-8"
 
 
 @dataclass
@@ -21,8 +24,11 @@ class Fault:
     kind: "status" (answer HTTP `status`), "success_false", "missing_array", "hang" (hold the
     request until the server stops or `hang_seconds` pass), "drop" (close the connection without
     an answer), "truncate" (half the promised body, then the connection closes), "bad_json" (a
-    complete but invalid body). `times`: how many matching requests get the fault
-    (None = every one), after which the path answers normally again.
+    complete but invalid body), "success_false_with_data" (the normal body with success false),
+    "raw" (`payload` bytes sent as `content_type` with `status`), "json" (`transform` applied
+    to the normal body), "cut_json" (the normal body cut at `cut` of its length, sent complete).
+    `times`: how many matching requests get the fault (None = every one), after which the path
+    answers normally again.
     """
 
     pattern: str
@@ -31,6 +37,10 @@ class Fault:
     times: int | None = None
     hang_seconds: float = 30.0
     retry_after: int | None = None  # seconds, sent as a Retry-After header with a status fault
+    payload: bytes = b""
+    content_type: str = JSON_TYPE
+    transform: Callable[[Any], Any] | None = None
+    cut: float = 0.5
     hits: int = 0
 
     def matches(self, path: str) -> bool:
@@ -58,6 +68,32 @@ class ServerState:
     stopping: threading.Event = field(default_factory=threading.Event)
     in_flight: int = 0
     max_in_flight: int = 0
+
+
+def _without_arrays(fault: Fault, body: dict[str, Any]) -> bytes:
+    scalars = {k: v for k, v in body.items() if not k.startswith("get")}
+    return json.dumps({**scalars, "success": True}).encode()
+
+
+def _transformed(fault: Fault, body: dict[str, Any]) -> bytes:
+    assert fault.transform is not None
+    return json.dumps(fault.transform(body)).encode()
+
+
+def _cut(fault: Fault, body: dict[str, Any]) -> bytes:
+    payload = json.dumps(body).encode()
+    return payload[: int(len(payload) * fault.cut)]
+
+
+# Fault kinds answered with HTTP 200 and a body made from the normal one.
+BODY_FAULTS: dict[str, Callable[[Fault, dict[str, Any]], bytes]] = {
+    "success_false": lambda f, b: b'{"success": false, "message": "injected failure"}',
+    "missing_array": _without_arrays,
+    "bad_json": lambda f, b: b'{"success": true, "getPlant": [',
+    "success_false_with_data": lambda f, b: json.dumps({**b, "success": False}).encode(),
+    "json": _transformed,
+    "cut_json": _cut,
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -110,16 +146,13 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.kind == "status":
             headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
             return self._send_json(fault.status, {"message": "injected fault"}, headers)
-        if fault.kind == "success_false":
-            return self._send_json(200, {"success": False, "message": "injected failure"})
-        if fault.kind == "missing_array":
-            _, body = state.world.response(self.path)
-            scalars = {k: v for k, v in (body or {}).items() if not k.startswith("get")}
-            return self._send_json(200, {**scalars, "success": True})
-        if fault.kind == "bad_json":
-            return self._send_bytes(200, b'{"success": true, "getPlant": [')
-        msg = f"unknown fault kind {fault.kind!r}"
-        raise ValueError(msg)
+        if fault.kind == "raw":
+            return self._send_bytes(fault.status, fault.payload, content_type=fault.content_type)
+        build = BODY_FAULTS.get(fault.kind)
+        if build is None:
+            msg = f"unknown fault kind {fault.kind!r}"
+            raise ValueError(msg)
+        return self._send_bytes(200, build(fault, state.world.response(self.path)[1] or {}))
 
     def _take_fault(self, state: ServerState) -> Fault | None:
         with state.lock:
@@ -136,12 +169,16 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send_bytes(status, payload, headers)
 
     def _send_bytes(
-        self, status: int, payload: bytes, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        payload: bytes,
+        headers: dict[str, str] | None = None,
+        content_type: str = JSON_TYPE,
     ) -> int:
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)

@@ -224,6 +224,10 @@ class World:
             }
             for n in range(rng.randint(1, 4))
         ]
+        # Real MDS references can come with an empty Area, which is part of their key: the first
+        # MDS is listed a second time without an area (no rng draw, so the rest stays the same).
+        mds = world.references[(revision, "mds")]
+        mds.append({**mds[0], "Area": ""})
         world.references[(revision, "pipe-elements")] = [
             {
                 "ElementGroup": rng.choice(["PIPE", "FITTING", "FLANGE"]),
