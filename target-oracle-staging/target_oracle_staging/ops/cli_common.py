@@ -12,7 +12,12 @@ from target_oracle_staging.ops.ledger import LedgerMissingError
 from target_oracle_staging.ops.rules import RulesError
 from target_oracle_staging.ops.settings import SettingsError
 
-EXPECTED_ERRORS = (DatabaseError, LedgerMissingError, RulesError, SettingsError)
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (
+    DatabaseError,
+    LedgerMissingError,
+    RulesError,
+    SettingsError,
+)
 logger = logging.getLogger("target_oracle_staging.ops")
 
 
@@ -29,14 +34,18 @@ def parser(prog: str, description: str) -> argparse.ArgumentParser:
     return p
 
 
-def run_main(args: argparse.Namespace, body: t.Callable[[], int]) -> int:
+def run_main(
+    args: argparse.Namespace,
+    body: t.Callable[[], int],
+    expected: tuple[type[Exception], ...] = (),
+) -> int:
     """Run a command: expected failures end in one line on stderr, tracebacks only at DEBUG."""
     logging.basicConfig(
         level=str(args.log_level).upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     try:
         return body()
-    except EXPECTED_ERRORS as exc:
+    except (*EXPECTED_ERRORS, *expected) as exc:
         logger.debug("details", exc_info=True)
         print(f"{parser_name(args)}: error: {exc}", file=sys.stderr)
         return 1
