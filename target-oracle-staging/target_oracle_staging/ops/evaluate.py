@@ -12,7 +12,6 @@ from target_oracle_staging.ops.ledger import LedgerReader, Row
 from target_oracle_staging.ops.rules import Rule
 
 COMPLETE = "SUCCESS"
-FINISHED = ("SUCCESS", "FAILED", "INCOMPLETE", "INTERRUPTED")
 
 
 @dataclass(frozen=True)
@@ -183,7 +182,7 @@ class Evaluator:
         return out
 
     def _empty_extraction(self, rule: Rule, run: Row) -> list[Breach]:
-        if run["status"] not in FINISHED:
+        if run["status"] != COMPLETE:  # a run that did not complete has its own alert
             return []
         history = [
             r

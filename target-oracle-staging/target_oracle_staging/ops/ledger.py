@@ -137,7 +137,8 @@ class LedgerReader:
         )
         out: list[Row] = []
         with self.database.engine.connect() as conn:
-            for row in conn.execute(counts):
+            # fetched first: DuckDB drops a pending result when the same connection runs more
+            for row in conn.execute(counts).all():
                 example = conn.execute(
                     sa.select(*[table.c[c] for c in example_cols])
                     .where(table.c.run_id == row.run_id)

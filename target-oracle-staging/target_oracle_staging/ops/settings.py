@@ -41,6 +41,7 @@ OPS_SETTINGS = (
     "webhook_token",
     "webhook_timeout",
     "report_path",
+    "report_days",
     "warehouse_schema",
 )
 SECRET_SETTINGS = (
