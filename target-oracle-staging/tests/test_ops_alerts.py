@@ -201,19 +201,19 @@ class _SlowInput(io.StringIO):
 def test_slow_run_fires_the_duration_rule(database: Database, tmp_path: Path) -> None:
     target = TargetOracleStaging(config={**database.config, "source_name": "TR2000"})
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        target.listen(_SlowInput(to_lines(_messages()), 1.2))
+        target.listen(_SlowInput(to_lines(_messages()), 0.6))
     rules = tmp_path / "rules.yml"
     rules.write_text(
         "rules:\n"
-        "  - {name: slow_run, kind: duration, max_seconds: 1}\n"
-        "  - {name: slow_stream, kind: duration, scope: stream, max_seconds: 1, stream: lines}\n"
+        "  - {name: slow_run, kind: duration, max_seconds: 0.5}\n"
+        "  - {name: slow_stream, kind: duration, scope: stream, max_seconds: 0.5, stream: lines}\n"
     )
     breaches = _breaches(database, str(rules))
     assert sorted((b.rule.name, b.stream) for b in breaches) == [
         ("slow_run", None),
         ("slow_stream", "lines"),
     ]
-    assert all(b.value > 1.0 and b.threshold == 1.0 for b in breaches)
+    assert all(b.value > 0.5 and b.threshold == 0.5 for b in breaches)
     assert _breaches(database) == []  # the shipped two-hour limit: quiet
 
 

@@ -107,18 +107,26 @@ def test_report_numbers_match_the_ledger(database: Database, tmp_path: Path, cap
     assert "cdn" not in page.lower().split("<script>")[0]
 
 
-def test_report_of_an_empty_period_says_so(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
+@pytest.fixture(scope="module")
+def duckdb_ledger(tmp_path_factory) -> tuple[Database, Path]:
+    """One DuckDB ledger for the tests that only read it."""
+    folder = tmp_path_factory.mktemp("report")
+    path = folder / "w.duckdb"
     database = Database("duckdb", {"database_path": str(path)}, f"duckdb:///{path}")
     _ledger(database)
-    config = tmp_path / "c.json"
+    config = folder / "c.json"
     config.write_text(json.dumps(ops_settings(database)))
+    yield database, config
+    database.dispose()
+
+
+def test_report_of_an_empty_period_says_so(duckdb_ledger, tmp_path: Path) -> None:
+    _, config = duckdb_ledger
     out = tmp_path / "r.html"
     assert main(["--config", str(config), "-o", str(out), "--days", "0"]) == 0
     page = out.read_text(encoding="utf-8")
     assert 'id="total-runs" data-value="0"' in page
     assert "No runs in this period." in page
-    database.dispose()
 
 
 def test_a_database_without_a_ledger_is_one_line(tmp_path: Path, capsys) -> None:
@@ -147,15 +155,12 @@ CHROMIUM = next(
 @pytest.mark.skipif(
     CHROMIUM is None, reason="needs Chromium (apt-get install chromium-headless-shell)"
 )
-def test_report_renders_in_headless_chromium_offline(tmp_path: Path) -> None:
+def test_report_renders_in_headless_chromium_offline(duckdb_ledger, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    path = tmp_path / "w.duckdb"
-    database = Database("duckdb", {"database_path": str(path)}, f"duckdb:///{path}")
-    _ledger(database)
+    database, config = duckdb_ledger
     control = _ledger_rows(database, "ETL_CONTROL")
-    config = tmp_path / "c.json"
-    config.write_text(json.dumps(ops_settings(database)))
+    database.dispose()  # DuckDB: one process may hold the file; the command opens it next
     out = tmp_path / "r.html"
     assert main(["--config", str(config), "-o", str(out)]) == 0
 
@@ -187,4 +192,3 @@ def test_report_renders_in_headless_chromium_offline(tmp_path: Path) -> None:
     ]
     assert points == len(control)  # one marker per run
     assert int(loaded) == sum(r["records_loaded"] for r in control)
-    database.dispose()

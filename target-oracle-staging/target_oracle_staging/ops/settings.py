@@ -1,7 +1,8 @@
 """Settings of the ops commands: a JSON config file (the target's own works), env vars, flags.
 
-Under Meltano the `etl-ops` utility passes its settings as ETL_OPS_<NAME>; the connection settings
-fall back to the loader's TARGET_ORACLE_STAGING_<NAME>, so one set of variables serves both.
+Under Meltano the `etl-ops` utility passes its settings as ETL_OPS_<NAME>; the loader's
+TARGET_ORACLE_STAGING_<NAME> connection variables, when set, take their place, so one set of
+variables (say the prod password) serves both and both always open the same database.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def load_settings(
     overrides: t.Mapping[str, t.Any] | None = None,
     environ: t.Mapping[str, str] | None = None,
 ) -> dict[str, t.Any]:
-    """Config file < TARGET_ORACLE_STAGING_* (connection only) < ETL_OPS_* < command-line flags."""
+    """Config file < ETL_OPS_* < TARGET_ORACLE_STAGING_* (connection only) < command-line flags."""
     env = os.environ if environ is None else environ
     settings: dict[str, t.Any] = {}
     if config_path:
@@ -77,12 +78,13 @@ def load_settings(
         except json.JSONDecodeError as exc:
             msg = f"config file {path}: not JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
             raise SettingsError(msg) from exc
-    for name in CONNECTION_SETTINGS:
-        if env.get(TARGET_ENV_PREFIX + name.upper()):
-            settings[name] = env[TARGET_ENV_PREFIX + name.upper()]
     for name in CONNECTION_SETTINGS + OPS_SETTINGS:
         if env.get(ENV_PREFIX + name.upper()):
             settings[name] = env[ENV_PREFIX + name.upper()]
+    # The loader's own variables win: the ops commands must read the database the loader wrote.
+    for name in CONNECTION_SETTINGS:
+        if env.get(TARGET_ENV_PREFIX + name.upper()):
+            settings[name] = env[TARGET_ENV_PREFIX + name.upper()]
     settings.update({k: v for k, v in (overrides or {}).items() if v is not None})
     return settings
 
