@@ -57,14 +57,28 @@ class Evaluator:
         self.now = now or utc_now()
         self.all_runs = reader.runs()
         self._streams: dict[str, list[Row]] | None = None
+        self._needed: set[str] = set()
 
     def streams_by_run(self) -> dict[str, list[Row]]:
+        """ETL_STREAM_LOG rows of the runs evaluated and of their history, read once."""
         if self._streams is None:
             grouped: dict[str, list[Row]] = defaultdict(list)
-            for row in self.reader.streams():
+            for row in self.reader.streams(sorted(self._needed)):
                 grouped[row["run_id"]].append(row)
             self._streams = grouped
         return self._streams
+
+    def _history(self, run: Row, size: int) -> list[Row]:
+        """The last `size` successful runs of the run's source that started before it."""
+        start = _naive_utc(run["started_at"]) or self.now
+        earlier = [
+            r
+            for r in self.all_runs
+            if r["source_name"] == run["source_name"]
+            and r["status"] == COMPLETE
+            and (_naive_utc(r["started_at"]) or self.now) < start
+        ]
+        return earlier[-size:] if size else []
 
     def evaluate(
         self, rules: list[Rule], lookback_hours: float, run_ids: t.Sequence[str] = ()
@@ -74,6 +88,12 @@ class Evaluator:
             window = [r for r in self.all_runs if r["run_id"] in set(run_ids)]
         else:
             window = [r for r in self.all_runs if (_naive_utc(r["started_at"]) or since) >= since]
+        kinds = [r for r in rules if r.kind == "empty_extraction"]
+        depth = max((r.param("history_runs") for r in kinds), default=0)
+        self._needed = {r["run_id"] for r in window}
+        for run in window:
+            self._needed |= {r["run_id"] for r in self._history(run, depth)}
+        self._streams = None
         breaches: list[Breach] = []
         for rule in rules:
             check = getattr(self, f"_{rule.kind}")
@@ -184,14 +204,7 @@ class Evaluator:
     def _empty_extraction(self, rule: Rule, run: Row) -> list[Breach]:
         if run["status"] != COMPLETE:  # a run that did not complete has its own alert
             return []
-        history = [
-            r
-            for r in self.all_runs
-            if r["source_name"] == run["source_name"]
-            and r["status"] == COMPLETE
-            and (_naive_utc(r["started_at"]) or self.now)
-            < (_naive_utc(run["started_at"]) or self.now)
-        ][-rule.param("history_runs") :]
+        history = self._history(run, rule.param("history_runs"))
         if not history:
             return []
         current = {s["stream_name"]: s for s in self._streams_of(rule, run)}
