@@ -307,3 +307,46 @@ def test_staleness_rule_fires_once_the_last_load_is_old(database: Database) -> N
         "TR2000",
     )
     assert breach.value > 192
+
+
+def test_email_over_starttls_verifies_the_server(database_kind_duckdb, tmp_path: Path, caplog):
+    from target_oracle_staging.ops.testing import self_signed_certificate
+
+    database = database_kind_duckdb
+    _run(database, _messages(bad=1), max_rejects=10)
+    cert, key = self_signed_certificate(tmp_path)
+    server, controller = start_smtp_server(tls=(cert, key))
+    settings = {
+        **ops_settings(database),
+        "smtp_host": server.host,
+        "smtp_port": server.port,
+        "smtp_security": "starttls",
+        "smtp_user": server.user,
+        "smtp_password": server.password,
+        "email_to": "ops@example.com",
+    }
+    caplog.set_level(logging.DEBUG)
+    try:
+        # A certificate no trusted CA signed: refused, recorded, counted, retried later.
+        failed = run_alerts(settings)
+        assert failed.delivery_failures == 2
+        assert server.messages == []
+        (row, *_) = _alert_rows(database)
+        assert row["email_status"] == "FAILED"
+        assert "CERTIFICATE_VERIFY_FAILED" in row["delivery_error"]
+        # With the CA that signed it: STARTTLS, then AUTH, then the message.
+        delivered = run_alerts({**settings, "smtp_ca_file": str(cert)})
+        assert delivered.delivered == 2
+        assert server.logins == ["alerts"]
+        (message,) = server.messages
+        assert "rows_rejected" in message["Subject"]
+    finally:
+        controller.stop()
+    assert server.password not in caplog.text
+
+
+@pytest.fixture
+def database_kind_duckdb(duckdb_path: Path):
+    database = Database("duckdb", {"database_path": str(duckdb_path)}, f"duckdb:///{duckdb_path}")
+    yield database
+    database.dispose()

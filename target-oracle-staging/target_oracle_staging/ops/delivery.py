@@ -65,6 +65,7 @@ class EmailChannel:
     sender: str
     recipients: list[str]
     timeout: float
+    ca_file: str | None = None  # CA bundle for a server certificate from an internal CA
 
     @classmethod
     def from_settings(cls, settings: t.Mapping[str, t.Any]) -> EmailChannel | None:
@@ -88,6 +89,7 @@ class EmailChannel:
             sender=str(sender),
             recipients=as_list(settings.get("email_to")),
             timeout=as_number(settings, "smtp_timeout", 30),
+            ca_file=settings.get("smtp_ca_file") or None,
         )
 
     def recipients_for(self, alert: Row, notify: t.Mapping[str, tuple[str, ...]]) -> list[str]:
@@ -126,7 +128,7 @@ class EmailChannel:
         message.add_attachment(
             body.encode("utf-8"), maintype="application", subtype="json", filename="alerts.json"
         )
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.ca_file)
         if self.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
                 self.host, self.port, timeout=self.timeout, context=context

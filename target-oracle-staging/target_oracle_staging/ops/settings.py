@@ -37,6 +37,7 @@ OPS_SETTINGS = (
     "smtp_password",
     "smtp_from",
     "smtp_timeout",
+    "smtp_ca_file",
     "email_to",
     "webhook_url",
     "webhook_token",

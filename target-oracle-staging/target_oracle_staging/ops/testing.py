@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 import typing as t
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 def ops_settings(database: t.Any) -> dict[str, t.Any]:
@@ -30,7 +33,51 @@ class SmtpServer:
     logins: list[str] = field(default_factory=list)
 
 
-def start_smtp_server(user: str = "alerts", password: str = "smtp-secret-pw"):  # noqa: S107
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (PEM files), for a TLS server in a test."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def start_smtp_server(
+    user: str = "alerts",
+    password: str = "smtp-secret-pw",  # noqa: S107
+    tls: tuple[Path, Path] | None = None,
+):
+    """aiosmtpd with AUTH; with `tls` (certificate, key) it requires STARTTLS before AUTH."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -53,12 +100,17 @@ def start_smtp_server(user: str = "alerts", password: str = "smtp-secret-pw"):  
     with socket.socket() as probe:  # aiosmtpd checks readiness by connecting: it needs the port
         probe.bind(("127.0.0.1", 0))
         server.port = probe.getsockname()[1]
+    tls_options: dict[str, t.Any] = {"auth_require_tls": False}
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(tls[0]), str(tls[1]))
+        tls_options = {"tls_context": context, "require_starttls": True, "auth_require_tls": True}
     controller = Controller(
         Handler(),
         hostname="127.0.0.1",
         port=server.port,
         authenticator=authenticator,
-        auth_require_tls=False,  # loopback only; TLS is the client's setting smtp_security
+        **tls_options,
     )
     controller.start()
     return server, controller
