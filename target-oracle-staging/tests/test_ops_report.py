@@ -179,6 +179,11 @@ def test_report_renders_in_headless_chromium_offline(duckdb_ledger, tmp_path: Pa
             ".plot .js-plotly-plot",
             "els => els.map(e => [e.id, e.querySelectorAll('.main-svg').length])",
         )
+        overflow = page.eval_on_selector_all(
+            ".plot .js-plotly-plot",
+            "els => els.filter(e => e.querySelector('.main-svg').getBoundingClientRect().width"
+            " > e.getBoundingClientRect().width + 1).map(e => e.id)",
+        )
         points = page.eval_on_selector_all("#plot-runs .point", "els => els.length")
         loaded = page.inner_text("#total-loaded")
         browser.close()
@@ -190,5 +195,6 @@ def test_report_renders_in_headless_chromium_offline(duckdb_ledger, tmp_path: Pa
         "plot-rejects",
         "plot-durations",
     ]
+    assert overflow == []  # every plot fits its cell (none drawn wider and clipped)
     assert points == len(control)  # one marker per run
     assert int(loaded) == sum(r["records_loaded"] for r in control)

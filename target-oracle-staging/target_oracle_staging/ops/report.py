@@ -89,9 +89,15 @@ def figures(data: ReportData) -> dict[str, t.Any]:
         data=[go.Bar(x=list(codes), y=list(codes.values()), marker={"color": "#c62828"})],
         layout={**layout, "title": "Rejected rows by error code"},
     )
+    if not codes:
+        rejects.add_annotation(text="no rejected rows", showarrow=False, font={"size": 16})
+        rejects.update_xaxes(visible=False)
+        rejects.update_yaxes(visible=False)
     out["rejects"] = rejects
 
-    durations = go.Figure(layout={**layout, "title": "Stream durations (seconds)"})
+    durations = go.Figure(
+        layout={**layout, "title": "Stream durations (seconds)", "showlegend": False}
+    )
     for stream in sorted({s["stream_name"] for s in data.streams}):
         values = [
             float(s["duration_seconds"])
@@ -109,6 +115,7 @@ def render(data: ReportData) -> str:
     _, offline = _plotly()
     figs = {
         name: fig.to_html(
+            default_width="100%",  # the plot follows its grid cell instead of a fixed 700 px
             full_html=False,
             include_plotlyjs=False,
             div_id=f"plot-{name}",
