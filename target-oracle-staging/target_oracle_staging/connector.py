@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import logging
 import typing as t
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sqlalchemy as sa
 from singer_sdk.sql import SQLConnector
 
-from target_oracle_staging.dialects import Dialect, RowError, dialect_for
+from target_oracle_staging.dialects import Dialect, ReflectedColumn, RowError, dialect_for
+from target_oracle_staging.evolution import Action, decide
+from target_oracle_staging.oracle_model import OracleModel, OracleSettings
 from target_oracle_staging.tables import Column, TableSpec
-from target_oracle_staging.types import ColumnType, Kind, kind_of_reflected
 
 logger = logging.getLogger("target_oracle_staging")
 
 DEFAULT_DATABASE_PATH = "warehouse.duckdb"
-DUCKDB_MEMORY_LIMIT = "256MB"
 ORACLE_SETTINGS = ("dsn", "host", "service_name")
-
-
-class SchemaEvolutionError(RuntimeError):
-    """An existing column cannot hold the new type without losing data."""
 
 
 def oracle_connect_params(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -68,6 +64,14 @@ def normalized_url(url: str) -> sa.URL:
     return parsed
 
 
+@dataclass
+class TableInfo:
+    """An existing table as reflected: its columns (upper-case names) and primary key."""
+
+    columns: dict[str, ReflectedColumn]
+    primary_key: list[str] = field(default_factory=list)
+
+
 class Session:
     """One database connection: statements, transactions, reflection and the bulk path."""
 
@@ -76,26 +80,19 @@ class Session:
         self.dialect = dialect
 
     def execute(self, sql: str, params: dict | None = None) -> int:
-        result = self.connection.execute(sa.text(sql), params or {})
-        return result.rowcount if result.rowcount is not None else -1
+        return self.dialect.execute(self.connection, sql, params)
 
     def execute_many(self, sql: str, params: list[dict]) -> None:
-        self.connection.execute(sa.text(sql), params)
+        self.dialect.execute_many(self.connection, sql, params)
 
     def execute_verbatim(self, sql: str) -> None:
-        """Run user SQL exactly as written (no bind parsing of `:name`, no `%` escapes)."""
-        driver_conn = self._driver_connection()
-        if self.dialect.name == "duckdb":
-            driver_conn.execute(sql)
-            return
-        cursor = driver_conn.cursor()
-        try:
-            cursor.execute(sql)
-        finally:
-            cursor.close()
+        self.dialect.execute_verbatim(self.dialect.driver_connection(self.connection), sql)
 
     def scalar(self, sql: str, params: dict | None = None) -> t.Any:
         return self.connection.execute(sa.text(sql), params or {}).scalar()
+
+    def rows(self, sql: str, params: dict | None = None) -> list[tuple]:
+        return [tuple(r) for r in self.connection.execute(sa.text(sql), params or {})]
 
     def commit(self) -> None:
         self.connection.commit()
@@ -103,100 +100,138 @@ class Session:
     def rollback(self) -> None:
         self.connection.rollback()
 
-    def bulk_load(self, table: str, spec: TableSpec, rows: list[tuple]) -> list[RowError]:
-        return self.dialect.bulk_load(self._driver_connection(), table, spec, rows)
+    def bulk_load(self, table: str, spec: TableSpec, rows: list[t.Any]) -> list[RowError]:
+        driver_conn = self.dialect.driver_connection(self.connection)
+        return self.dialect.bulk_load(driver_conn, table, spec, rows)
 
-    def _driver_connection(self) -> t.Any:
-        # Open the SQLAlchemy transaction first, so commit()/rollback() reach the driver
-        # work done on it (SQLAlchemy ignores them when it began nothing itself).
-        if not self.connection.in_transaction():
-            self.connection.begin()
-        driver_conn = self.connection.connection.driver_connection
-        if self.dialect.name == "duckdb":
-            driver_conn = driver_conn._ConnectionWrapper__c  # the raw DuckDB connection
-        return driver_conn
-
-    def savepoint(self) -> t.Any:
-        return self.connection.begin_nested()
-
-    def reflect(self, table: str, schema: str | None) -> dict[str, sa.types.TypeEngine] | None:
-        """Columns of an existing table (upper-case names), or None when it does not exist."""
+    def reflect(self, table: str, schema: str | None) -> TableInfo | None:
+        """An existing table's columns, or None when it does not exist."""
         inspector = sa.inspect(self.connection)
         schema_name = schema.lower() if schema else None
         if not inspector.has_table(table.lower(), schema=schema_name):
             return None
-        columns = inspector.get_columns(table.lower(), schema=schema_name)
-        return {c["name"].upper(): c["type"] for c in columns}
+        columns = {
+            c["name"].upper(): ReflectedColumn(
+                self.dialect.storage_type(c["type"]), bool(c.get("nullable", True)), str(c["type"])
+            )
+            for c in inspector.get_columns(table.lower(), schema=schema_name)
+        }
+        keys = self.dialect.primary_key_columns(self.connection, inspector, table, schema_name)
+        return TableInfo(columns, [n.upper() for n in keys])
 
     def close(self) -> None:
         self.connection.close()
 
 
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: t.Any = None
+    bind_types: t.Any = None  # what the dialect binds: {name: type} or [size per column]
+
+
+@dataclass(frozen=True)
+class Commit:
+    pass
+
+
+@dataclass(frozen=True)
+class Rollback:
+    pass
+
+
 @dataclass
 class DryRunSession:
-    """Records every statement instead of sending it (DDL review, offline Oracle checks)."""
+    """Records every statement and transaction boundary instead of sending them.
+
+    The transcript (statements, commits, rollbacks) is what the DDL review prints and what the
+    offline Oracle gate checks.
+    """
 
     dialect: Dialect
-    statements: list[str] = field(default_factory=list)
-    parameters: list[t.Any] = field(default_factory=list)
-    tables: dict[str, dict[str, ColumnType]] = field(default_factory=dict)
+    transcript: list[Statement | Commit | Rollback] = field(default_factory=list)
+    tables: dict[str, TableInfo] = field(default_factory=dict)
     # A driver connection (e.g. create_autospec(oracledb.Connection)) to run the dialect's
     # bulk path against instead of only recording its INSERT statement.
     driver_connection: t.Any = None
+    # Rows for queries whose text contains a key (what a database would answer), else none.
+    answers: dict[str, list[tuple]] = field(default_factory=dict)
+
+    def _answer(self, sql: str) -> list[tuple] | None:
+        return next((rows for key, rows in self.answers.items() if key in sql), None)
+
+    @property
+    def statements(self) -> list[str]:
+        return [e.sql for e in self.transcript if isinstance(e, Statement)]
+
+    def _record(self, sql: str, params: t.Any) -> None:
+        bind_types = getattr(self.dialect, "bind_types", None)
+        types = None
+        if bind_types is not None and isinstance(params, dict):
+            types = bind_types(params)
+        elif bind_types is not None and isinstance(params, list):
+            types = {}
+            for row in params:
+                types.update(bind_types(row))
+        self.transcript.append(Statement(sql, params, types))
 
     def execute(self, sql: str, params: dict | None = None) -> int:
-        self.statements.append(sql)
-        self.parameters.append(params)
+        self._record(sql, params)
         return 0
 
     def execute_many(self, sql: str, params: list[dict]) -> None:
-        self.statements.append(sql)
-        self.parameters.append(params)
+        self._record(sql, params)
 
     def scalar(self, sql: str, params: dict | None = None) -> t.Any:
-        self.statements.append(sql)
-        self.parameters.append(params)
-        return 0
+        self._record(sql, params)
+        rows = self._answer(sql)
+        return rows[0][0] if rows else 0
+
+    def rows(self, sql: str, params: dict | None = None) -> list[tuple]:
+        self._record(sql, params)
+        return list(self._answer(sql) or [])
 
     def execute_verbatim(self, sql: str) -> None:
-        self.statements.append(sql)
-        self.parameters.append(None)
+        self.transcript.append(Statement(sql))
 
     def commit(self) -> None:
-        return None
+        self.transcript.append(Commit())
 
     def rollback(self) -> None:
-        return None
+        self.transcript.append(Rollback())
 
-    def savepoint(self) -> t.Any:
-        return _NullSavepoint()
-
-    def bulk_load(self, table: str, spec: TableSpec, rows: list[tuple]) -> list[RowError]:
-        insert = getattr(self.dialect, "insert_values_sql", None)
+    def bulk_load(self, table: str, spec: TableSpec, rows: list[t.Any]) -> list[RowError]:
+        insert = self.dialect.bulk_insert_sql(table, spec)
         if insert is not None:
-            self.statements.append(insert(table, spec))
-            self.parameters.append(None)
+            sizes = getattr(self.dialect, "input_sizes", None)
+            self.transcript.append(Statement(insert, None, sizes(spec) if sizes else None))
         if self.driver_connection is not None:
             return self.dialect.bulk_load(self.driver_connection, table, spec, rows)
         return []
 
-    def reflect(self, table: str, schema: str | None) -> dict[str, t.Any] | None:
-        key = f"{schema}.{table}".lower() if schema else table.lower()
-        return self.tables.get(key)
+    def reflect(self, table: str, schema: str | None) -> TableInfo | None:
+        return self.tables.get(_key(schema, table))
 
-    def register_table(self, spec: TableSpec, table: str, columns: list[Column]) -> None:
-        self.tables[spec.qualified(table)] = {c.name: c.type for c in columns}
+    def register_table(
+        self, schema: str | None, table: str, columns: list[Column], primary_key: list[str]
+    ) -> None:
+        self.tables[_key(schema, table)] = TableInfo(
+            {
+                c.name: ReflectedColumn(c.type, c.nullable, self.dialect.column_sql(c.type))
+                for c in columns
+            },
+            list(primary_key),
+        )
+
+    def drop_table(self, schema: str | None, table: str) -> None:
+        self.tables.pop(_key(schema, table), None)
 
     def close(self) -> None:
         return None
 
 
-class _NullSavepoint:
-    def commit(self) -> None:
-        return None
-
-    def rollback(self) -> None:
-        return None
+def _key(schema: str | None, table: str) -> str:
+    return f"{schema}.{table}".lower() if schema else table.lower()
 
 
 def _duckdb_utc(dbapi_connection: t.Any, _record: t.Any) -> None:
@@ -219,7 +254,11 @@ class StagingConnector(SQLConnector):
     def __init__(self, config: dict | None = None, sqlalchemy_url: str | None = None) -> None:
         super().__init__(config=config, sqlalchemy_url=sqlalchemy_url)
         self.dialect_name = self.config.get("dry_run_dialect") or dialect_name_for(self.config)
-        self.dialect: Dialect = dialect_for(self.dialect_name)
+        self.model = OracleModel(OracleSettings.from_config(self.config))
+        parity = self.config.get("oracle_parity")
+        self.dialect: Dialect = dialect_for(
+            self.dialect_name, self.model, parity=True if parity is None else bool(parity)
+        )
         self._engine_instance: sa.Engine | None = None
 
     @property
@@ -248,12 +287,13 @@ class StagingConnector(SQLConnector):
                 pool_pre_ping=False,
             )
         if self.dialect_name == "duckdb":
+            from target_oracle_staging.dialects.duckdb import DuckDBDialect
+
             path = self.database_path(self.config)
             path.parent.mkdir(parents=True, exist_ok=True)
-            # DuckDB's buffer cache otherwise grows towards 80% of RAM with the table size;
-            # a fixed limit keeps the target's memory flat (DuckDB spills to disk beyond it).
-            config = {"memory_limit": DUCKDB_MEMORY_LIMIT}
-            engine = sa.create_engine(f"duckdb:///{path}", connect_args={"config": config})
+            engine = sa.create_engine(
+                f"duckdb:///{path}", connect_args={"config": DuckDBDialect.engine_config()}
+            )
             sa.event.listen(engine, "connect", _duckdb_utc)
             return engine
         return sa.create_engine(normalized_url(self.config["sqlalchemy_url"]))
@@ -276,80 +316,102 @@ class StagingConnector(SQLConnector):
 
     # -- DDL ------------------------------------------------------------------------------
     def ensure_schema(self, session: Session | DryRunSession, schema: str | None) -> None:
-        if not schema or self.dialect_name == "oracle":
+        if not schema or not self.dialect.creates_schemas:
             return  # an Oracle schema is a user: the DBA creates it
-        session.execute(f"CREATE SCHEMA IF NOT EXISTS {schema.lower()}")
+        session.execute(self.dialect.create_schema_sql(schema))
         session.commit()
 
-    def ensure_table(
-        self,
-        session: Session | DryRunSession,
-        spec: TableSpec,
-        *,
-        table: str | None = None,
-        create_sql: str | None = None,
-        columns: list[Column] | None = None,
-    ) -> None:
-        """Create the table, or add missing columns and widen strings; one reflection."""
-        table = table or spec.name
-        columns = columns or spec.columns
-        existing = session.reflect(table, spec.schema)
+    def rehearse_on_oracle(self, spec: TableSpec) -> None:
+        """With Oracle parity on DuckDB/PostgreSQL: the table's Oracle DDL must pass the Oracle
+        gate, so a table prod would refuse fails in dev and ci too, with Oracle's code."""
+        if self.dialect.name == "oracle" or not self.dialect.parity:
+            return
+        from target_oracle_staging.dialects.oracle import OracleDialect
+        from target_oracle_staging.oracle_gate import OracleGate, OracleGateError
+
+        oracle = OracleDialect(self.model, parity=True)
+        violations = OracleGate(self.model).check_statement(oracle.create_table_sql(spec))
+        if violations:
+            raise OracleGateError(violations)
+
+    def ensure_table(self, session: Session | DryRunSession, spec: TableSpec) -> TableSpec:
+        """Create the table, or evolve it (one reflection): add missing columns, widen, relax
+        NOT NULL. Returns the spec with each column as the database now holds it."""
+        self.rehearse_on_oracle(spec)
+        existing = session.reflect(spec.name, spec.schema)
         if existing is None:
-            session.execute(create_sql or self.dialect.create_table_sql(spec))
+            session.execute(self.dialect.create_table_sql(spec))
             session.commit()
             if isinstance(session, DryRunSession):
-                session.register_table(spec, table, columns)
-            return
-        for column in columns:
-            current = existing.get(column.name)
-            if current is None:
-                logger.info("Adding column %s to %s", column.name, spec.qualified(table))
-                session.execute(self.dialect.add_column_sql(spec, column, table))
-            else:
-                self._evolve_column(session, spec, table, column, current)
+                session.register_table(spec.schema, spec.name, spec.columns, spec.keys)
+            return spec
+        effective = self._evolve(session, spec, spec.name, existing, spec.columns)
+        return spec.with_columns(effective)
+
+    def ensure_helper_table(
+        self, session: Session | DryRunSession, spec: TableSpec, table: str, create_sql: str
+    ) -> None:
+        """A load or swap table with exactly the spec's load columns (recreated if it differs)."""
+        columns = self.dialect.load_columns(spec)
+        existing = session.reflect(table, spec.schema)
+        ref = self.dialect.table_ref(spec, table)
+        if existing is not None:
+            wanted = {c.name: c.type for c in columns}
+            current = {name: col.type for name, col in existing.columns.items()}
+            if wanted == current:
+                return
+            session.execute(self.dialect.drop_table_sql(ref))
+        session.execute(create_sql)
         session.commit()
         if isinstance(session, DryRunSession):
-            session.register_table(spec, table, columns)
+            session.register_table(spec.schema, table, columns, [])
 
-    def _evolve_column(
+    def prepare_load_table(self, session: Session | DryRunSession, spec: TableSpec) -> None:
+        """The load table of an upsert/append-only stream, empty and shaped like `spec`."""
+        create = self.dialect.create_load_table_sql(spec)
+        if self.dialect.load_table_clears_on_commit:  # a global temporary table, kept
+            self.ensure_helper_table(session, spec, spec.load_table, create)
+            return
+        session.execute(self.dialect.drop_table_sql(self.dialect.load_table_ref(spec)))
+        session.execute(create)
+        session.commit()
+
+    def _evolve(
         self,
         session: Session | DryRunSession,
         spec: TableSpec,
         table: str,
-        column: Column,
-        current: t.Any,
-    ) -> None:
-        if isinstance(current, ColumnType):
-            current_kind, current_length = current.kind, current.length
-        else:
-            current_kind = kind_of_reflected(current)
-            current_length = getattr(current, "length", None)
-        wanted = column.type.kind
-        if current_kind is None or current_kind == wanted:
-            if (
-                wanted is Kind.STRING
-                and self.dialect_name == "oracle"
-                and current_length is not None
-                and (column.type.length or 4000) > current_length
-            ):
-                if (column.type.length or 4000) > 4000:
-                    msg = (
-                        f"{spec.qualified(table)}.{column.name}: VARCHAR2({current_length}) "
-                        "cannot become CLOB in place; widen it by hand (add, copy, drop, rename)"
-                    )
-                    raise SchemaEvolutionError(msg)
-                session.execute(self.dialect.widen_column_sql(spec, column, table))
-            return
-        if current_kind is Kind.STRING or current_kind is Kind.JSON:
-            return  # text holds any value (converters render it)
-        if current_kind is Kind.NUMBER and wanted is Kind.INTEGER:
-            return
-        if current_kind is Kind.INTEGER and wanted is Kind.NUMBER and self.dialect_name != "oracle":
-            session.execute(self.dialect.widen_column_sql(spec, column, table))
-            return
-        msg = (
-            f"{spec.qualified(table)}.{column.name}: existing column holds {current_kind.value}, "
-            f"the stream {spec.stream!r} now sends {wanted.value}; change the column by hand "
-            "or load into a new table_prefix"
-        )
-        raise SchemaEvolutionError(msg)
+        existing: TableInfo,
+        columns: list[Column],
+    ) -> list[Column]:
+        ref = self.dialect.table_ref(spec, table)
+        where = f"stream {spec.stream!r}, table {ref}"
+        effective: list[Column] = []
+        changed = False
+        for column in columns:
+            current = existing.columns.get(column.name)
+            if current is None:
+                logger.info("Adding column %s to %s", column.name, ref)
+                session.execute(self.dialect.add_column_sql(ref, replace(column, nullable=True)))
+                effective.append(replace(column, nullable=True))
+                changed = True
+                continue
+            decision = decide(self.dialect, current, column, where=where)
+            if decision.action is Action.ALTER:
+                logger.info("Widening %s.%s to %s", ref, column.name, decision.type)
+                session.execute(
+                    self.dialect.alter_column_type_sql(ref, replace(column, type=decision.type))
+                )
+                changed = True
+            nullable = current.nullable
+            if column.nullable and not current.nullable and column.name not in existing.primary_key:
+                # No longer a key part (or a key part that may now be empty): relax NOT NULL,
+                # or every row without a value would fail (ORA-01400).
+                session.execute(self.dialect.drop_not_null_sql(ref, column.name))
+                nullable, changed = True, True
+            effective.append(replace(column, type=decision.type, nullable=nullable))
+        if changed:
+            session.commit()
+        if isinstance(session, DryRunSession):
+            session.register_table(spec.schema, table, effective, existing.primary_key)
+        return effective

@@ -64,6 +64,13 @@ def parse_input(text: str) -> list[dict]:
 
 def dry_run(messages: list[dict], config: dict | None = None, dialect: str = "oracle") -> list[str]:
     """Every statement the target would send for these messages, in order."""
+    return [e.sql for e in dry_run_transcript(messages, config, dialect) if hasattr(e, "sql")]
+
+
+def dry_run_transcript(
+    messages: list[dict], config: dict | None = None, dialect: str = "oracle"
+) -> list[t.Any]:
+    """What the target would send (statements, commits, rollbacks), in order."""
     from target_oracle_staging.target import TargetOracleStaging
 
     settings = {k: v for k, v in (config or {}).items() if k not in _CONNECTION_SETTINGS}
@@ -73,7 +80,7 @@ def dry_run(messages: list[dict], config: dict | None = None, dialect: str = "or
     lines = "".join(json.dumps(m) + "\n" for m in messages)
     with contextlib.redirect_stdout(io.StringIO()):
         target.listen(io.StringIO(lines))
-    return list(session.statements)
+    return list(session.transcript)
 
 
 _CONNECTION_SETTINGS = {
@@ -106,12 +113,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--all-statements", action="store_true", help="also print DML (MERGE, INSERT, ledger)"
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check every statement against the Oracle model (limits and semantics); exit 1 "
+        "and list what Oracle would refuse",
+    )
     args = parser.parse_args(argv)
     text = Path(args.input).read_text() if args.input else sys.stdin.read()
     config = json.loads(Path(args.config).read_text()) if args.config else {}
-    statements = dry_run(parse_input(text), config)
+    transcript = dry_run_transcript(parse_input(text), config)
+    if args.check:
+        from target_oracle_staging.oracle_gate import OracleGate
+        from target_oracle_staging.oracle_model import OracleModel, OracleSettings
+
+        violations = OracleGate(OracleModel(OracleSettings.from_config(config))).run(transcript)
+        for violation in violations:
+            sys.stderr.write(f"{violation}\n")
+        if violations:
+            return 1
+        sys.stderr.write(f"{len(transcript)} statements: none that Oracle would refuse\n")
+    statements = [e.sql for e in transcript if hasattr(e, "sql")]
     chosen = statements if args.all_statements else ddl_statements(statements)
+    from target_oracle_staging.oracle_gate import OracleGate
+    from target_oracle_staging.oracle_model import OracleModel, OracleSettings
+
+    gate = OracleGate(OracleModel(OracleSettings.from_config(config)))
     for statement in chosen:
+        for key, width in gate.key_widths(statement):
+            verdict = "fits" if width.fits else "TOO WIDE (ORA-01450)"
+            sys.stdout.write(f"-- {key}: {width.describe()}: {verdict}\n")
         terminator = "\n/" if statement.rstrip().upper().endswith("END;") else ";"
         sys.stdout.write(f"{statement.strip()}{terminator}\n\n")
     return 0

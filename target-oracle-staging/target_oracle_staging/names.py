@@ -81,20 +81,22 @@ def to_identifier(name: str, max_bytes: int = MAX_IDENTIFIER_BYTES) -> str:
     return fit_length(identifier, name, max_bytes)
 
 
-def derived_name(identifier: str, suffix: str) -> str:
-    """A helper object's name (load table, swap table) that no converted name can produce.
+def derived_name(identifier: str, suffix: str, max_bytes: int = MAX_IDENTIFIER_BYTES) -> str:
+    """A helper object's name (load table, swap table, constraint) no converted name can produce.
 
     Converted names never contain a double underscore, so `<NAME>__<SUFFIX>` cannot clash.
     """
-    return fit_length(f"{identifier}__{suffix}", f"{identifier}__{suffix}")
+    return fit_length(f"{identifier}__{suffix}", f"{identifier}__{suffix}", max_bytes)
 
 
-def convert_names(names: Iterable[str], where: str) -> dict[str, str]:
+def convert_names(
+    names: Iterable[str], where: str, max_bytes: int = MAX_IDENTIFIER_BYTES
+) -> dict[str, str]:
     """Map each source name to its identifier; two names that convert alike are an error."""
     converted: dict[str, str] = {}
     seen: dict[str, str] = {}
     for name in names:
-        identifier = to_identifier(name)
+        identifier = to_identifier(name, max_bytes)
         if identifier in seen:
             msg = (
                 f"{where}: properties {seen[identifier]!r} and {name!r} both convert to "

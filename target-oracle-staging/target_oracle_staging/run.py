@@ -1,30 +1,68 @@
-"""One target run: run id, sessions, ledger, per-stream stats, overwrite swaps, rejects."""
+"""One target run: run id, sessions, ledger, per-stream stats, overwrite swaps, guards, state."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 import logging
 import os
 import re
+import sys
 import typing as t
 import uuid
 
 from target_oracle_staging.connector import StagingConnector
 from target_oracle_staging.dialects import constant_param
-from target_oracle_staging.ledger import Ledger, StreamStats
+from target_oracle_staging.ledger import Ledger, RunIdentity, StreamStats
 from target_oracle_staging.tables import TableSpec, default_table_prefix, source_name_from_env
+
+if t.TYPE_CHECKING:
+    from target_oracle_staging.sink import StagingSink
 
 logger = logging.getLogger("target_oracle_staging")
 
 SECRET_SETTINGS = ("password", "wallet_password", "sqlalchemy_url")
+DEFAULT_MAX_DELETE_SHARE = 0.5
+SYNC_COMPLETED_KEY = "sync_completed"  # contract C2: our taps' last STATE carries it
 
 
 class TooManyRejectsError(RuntimeError):
     """More rows were rejected than `max_rejects` allows."""
 
 
+class MassDeleteError(RuntimeError):
+    """A run would retire or overwrite away more of a table than `max_delete_share` allows."""
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class StateKeeper:
+    """STATE leaves the target only when every record received before it is committed."""
+
+    def __init__(self, covered: t.Callable[[], bool]) -> None:
+        self._covered = covered
+        self.latest: dict | None = None
+        self._written: dict | None = None
+        self.sync_completed: dict | None = None  # the marker of the latest STATE, if any
+        self.blocked = False  # after a failure nothing more is written
+
+    def offer(self, state: dict) -> None:
+        self.latest = state
+        marker = state.get(SYNC_COMPLETED_KEY) if isinstance(state, dict) else None
+        self.sync_completed = marker if isinstance(marker, dict) else None
+        self.flush()
+
+    def flush(self) -> None:
+        if self.blocked or self.latest is None or self.latest == self._written:
+            return
+        if not self._covered():
+            return
+        self._written = copy.deepcopy(self.latest)
+        sys.stdout.write(json.dumps(self.latest) + "\n")
+        sys.stdout.flush()
 
 
 class RunContext:
@@ -42,12 +80,17 @@ class RunContext:
         self.source_name = config.get("source_name") or source_name_from_env(
             os.environ.get("MELTANO_EXTRACTOR_NAME")
         )
+        self.identity = RunIdentity.from_environment(self.source_name)
         prefix = config.get("table_prefix")
         self.table_prefix = prefix if prefix is not None else default_table_prefix(self.source_name)
         self.max_rejects = int(config.get("max_rejects") or 0)
+        share = config.get("max_delete_share")
+        self.max_delete_share = DEFAULT_MAX_DELETE_SHARE if share is None else float(share)
         self.streams: dict[str, StreamStats] = {}
+        self.sinks: list[StagingSink] = []
         self.overwrites: dict[str, TableSpec] = {}
-        self.pending_versions: dict[str, tuple[t.Any, int]] = {}
+        self.pending_versions: dict[str, tuple[StagingSink, int]] = {}
+        self.state = StateKeeper(self.all_committed)
         self._started = False
         self._session: t.Any = None
         self._ledger: Ledger | None = None
@@ -66,6 +109,10 @@ class RunContext:
         return self._started
 
     @property
+    def dialect(self) -> t.Any:
+        return self.connector.dialect
+
+    @property
     def session(self) -> t.Any:
         if self._session is None:
             self._session = self.connector.open_session()
@@ -76,7 +123,7 @@ class RunContext:
         if self._ledger is None:
             ledger_session = self.connector.open_session()
             if self.connector.dry_run:
-                ledger_session = self.session  # one statement log for the whole dry run
+                ledger_session = self.session  # one transcript for the whole dry run
             self._ledger = Ledger(
                 ledger_session, self.connector, self.config.get("default_target_schema")
             )
@@ -85,10 +132,21 @@ class RunContext:
     def ensure_started(self) -> None:
         if self._started:
             return
+        self.dialect.check_privileges(self.session, self.config.get("default_target_schema"))
         self.connector.ensure_schema(self.session, self.config.get("default_target_schema"))
         self.ledger.ensure_tables()
-        self.ledger.start_run(self.run_id, self.source_name, os.environ.get("MELTANO_RUN_ID"))
+        self.ledger.start_run(self.run_id, self.identity)
+        ghosts = self.ledger.mark_interrupted(
+            self.run_id, self.identity, float(self.config.get("stale_run_minutes") or 60)
+        )
+        for ghost in ghosts:
+            logger.warning(
+                "Run %s of %s never finished: marked INTERRUPTED", ghost, self.source_name
+            )
         self._started = True
+
+    def register_sink(self, sink: StagingSink) -> None:
+        self.sinks.append(sink)
 
     def stream_stats(self, spec: TableSpec) -> StreamStats:
         stats = self.streams.get(spec.stream)
@@ -113,8 +171,20 @@ class RunContext:
         """The input line being processed (set by the target's reader)."""
         return self.line_source() if self.line_source else 0
 
-    def batch_time_value(self) -> dt.datetime:
-        return _utc_now()
+    def after_batch(self) -> None:
+        """A batch committed: a new batch time, a heartbeat, and the STATE it covers."""
+        self.batch_time = _utc_now()
+        self.ledger.heartbeat(self.run_id)
+        self.state.flush()
+
+    # -- state -------------------------------------------------------------------------------
+    @property
+    def finalization_pending(self) -> bool:
+        """Overwrite swaps or version retirements still to run at the end of the input."""
+        return bool(self.overwrites) or bool(self.pending_versions)
+
+    def all_committed(self) -> bool:
+        return all(s.current_size == 0 for s in self.sinks) and not self.finalization_pending
 
     # -- rejects -----------------------------------------------------------------------------
     def total_rejects(self) -> int:
@@ -129,52 +199,44 @@ class RunContext:
             )
             raise TooManyRejectsError(msg)
 
-    def is_row_error(self, exc: BaseException) -> bool:
-        """True for errors caused by the values of a row, not by the database or connection."""
-        name = self.connector.dialect_name
-        if name == "postgresql":
-            import psycopg
-
-            return isinstance(exc, psycopg.errors.DataError | psycopg.errors.IntegrityError)
-        if name == "duckdb":
-            import duckdb
-
-            return isinstance(
-                exc,
-                duckdb.ConversionException
-                | duckdb.ConstraintException
-                | duckdb.InvalidInputException
-                | duckdb.OutOfRangeException,
+    # -- the mass-delete guard -----------------------------------------------------------------
+    def guard_removal(self, spec: TableSpec, *, removing: int, live: int, how: str) -> None:
+        """Fail the stream when a run would remove more than max_delete_share of a table."""
+        if live <= 0 or removing <= 0:
+            return
+        share = removing / live
+        if share > self.max_delete_share:
+            msg = (
+                f"stream {spec.stream!r}: this run would {how} {removing} of the {live} rows of "
+                f"{self.dialect.table_ref(spec)} ({share:.0%}), more than max_delete_share="
+                f"{self.max_delete_share:g} allows; the table keeps its rows. If the source "
+                "really dropped them, run again with max_delete_share set higher (1 allows all)"
             )
-        return False
+            raise MassDeleteError(msg)
 
     # -- overwrite ---------------------------------------------------------------------------
-    def prepare_overwrite(self, spec: TableSpec) -> None:
+    def prepare_overwrite(self, spec: TableSpec) -> TableSpec:
         """First sink of an overwrite stream: a fresh swap table that collects the whole run."""
+        session, dialect = self.session, self.dialect
         if spec.name in self.overwrites:
             self.overwrites[spec.name] = spec  # a schema change: keep the newest spec
-            self.connector.ensure_table(
-                self.session,
-                spec,
-                table=spec.swap_table,
-                create_sql=self.connector.dialect.create_swap_table_sql(spec),
-                columns=self.connector.dialect.load_columns(spec),
+            self.connector.ensure_helper_table(
+                session, spec, spec.swap_table, dialect.create_swap_table_sql(spec)
             )
-            return
-        session, dialect = self.session, self.connector.dialect
-        if session.reflect(spec.swap_table, spec.schema) is not None:
-            session.execute(dialect.drop_table_sql(spec.qualified(spec.swap_table)))
-        session.execute(dialect.create_swap_table_sql(spec))
-        session.commit()
-        if hasattr(session, "register_table"):
-            session.register_table(spec, spec.swap_table, dialect.load_columns(spec))
-        self.connector.ensure_table(session, spec)
-        self.overwrites[spec.name] = spec
-
-    @property
-    def finalization_pending(self) -> bool:
-        """Overwrite swaps or version retirements still to run at the end of the input."""
-        return bool(self.overwrites) or bool(self.pending_versions)
+            return spec
+        effective = self.connector.ensure_table(session, spec)
+        existing = session.reflect(effective.swap_table, effective.schema)
+        if existing is not None:
+            session.execute(
+                dialect.drop_table_sql(dialect.table_ref(effective, effective.swap_table))
+            )
+            if hasattr(session, "drop_table"):
+                session.drop_table(effective.schema, effective.swap_table)
+        self.connector.ensure_helper_table(
+            session, effective, effective.swap_table, dialect.create_swap_table_sql(effective)
+        )
+        self.overwrites[effective.name] = effective
+        return effective
 
     def finish_versions(self) -> None:
         """Retire rows of older versions for every stream that activated a version."""
@@ -184,14 +246,16 @@ class RunContext:
 
     def finish_overwrites(self) -> None:
         """Replace each overwrite table's rows with the run's rows in one transaction."""
-        session, dialect = self.session, self.connector.dialect
+        session, dialect = self.session, self.dialect
         for spec in list(self.overwrites.values()):
-            self.connector.ensure_table(session, spec)
-            source = spec.qualified(spec.swap_table)
+            effective = self.connector.ensure_table(session, spec)
+            source = dialect.table_ref(effective, effective.swap_table)
+            self._guard_overwrite(effective, source)
             try:
-                session.execute(dialect.delete_all_sql(spec))
+                session.execute(dialect.delete_all_sql(effective))
                 session.execute(
-                    dialect.insert_select_sql(spec, source, dedup=True), self.constants(spec)
+                    dialect.insert_select_sql(effective, source, dedup=True),
+                    self.constants(effective),
                 )
                 session.commit()
             except Exception:
@@ -199,7 +263,20 @@ class RunContext:
                 raise
             session.execute(dialect.drop_table_sql(source))
             session.commit()
+            if hasattr(session, "drop_table"):
+                session.drop_table(effective.schema, effective.swap_table)
             del self.overwrites[spec.name]
+
+    def _guard_overwrite(self, spec: TableSpec, source: str) -> None:
+        session, dialect = self.session, self.dialect
+        live = int(session.scalar(dialect.count_rows_sql(dialect.table_ref(spec))) or 0)
+        if not live:
+            return
+        if spec.keys:
+            gone = session.scalar(dialect.count_missing_keys_sql(spec, source))
+        else:
+            gone = live - int(session.scalar(dialect.count_rows_sql(source)) or 0)
+        self.guard_removal(spec, removing=int(gone or 0), live=live, how="overwrite away")
 
     def discard_overwrites(self) -> None:
         """After a failure: the previous tables stay as they were; drop the swap tables."""
@@ -217,10 +294,11 @@ class RunContext:
     def _drop_swap_table(self, spec: TableSpec) -> None:
         try:
             self.session.rollback()
-            self.session.execute(
-                self.connector.dialect.drop_table_sql(spec.qualified(spec.swap_table))
-            )
-            self.session.commit()
+            if self.session.reflect(spec.swap_table, spec.schema) is not None:
+                self.session.execute(
+                    self.dialect.drop_table_sql(self.dialect.table_ref(spec, spec.swap_table))
+                )
+                self.session.commit()
         except Exception:  # the original failure matters more; say what was left behind
             logger.exception("Could not drop swap table %s", spec.swap_table)
 

@@ -14,14 +14,15 @@ from singer_sdk.sql import SQLSink
 from target_oracle_staging.connector import StagingConnector
 from target_oracle_staging.dialects import NDJSON_ENCODER, RECORD_SEQ_KEY, RowError
 from target_oracle_staging.ledger import Reject, StreamStats
-from target_oracle_staging.rows import compile_row_builder, oracle_boolean
+from target_oracle_staging.rows import RowCompiler, ValueViolation, find_conversion_error
 from target_oracle_staging.tables import (
+    LOAD_SEQ,
     SDC_DELETED_AT,
     SDC_TABLE_VERSION,
     TableSpec,
     build_table_spec,
 )
-from target_oracle_staging.types import CONVERTERS, ConversionError, Kind
+from target_oracle_staging.types import ConversionError
 
 if t.TYPE_CHECKING:
     from target_oracle_staging.target import TargetOracleStaging
@@ -59,46 +60,45 @@ class StagingSink(SQLSink[StagingConnector]):
     ) -> None:
         self.run = target.run
         super().__init__(target, stream_name, schema, key_properties, connector)
-        self.spec: TableSpec = build_table_spec(
+        self.dialect = self.connector.dialect
+        # The table as the stream declares it; `spec` becomes the table as the database holds
+        # it once setup() has created or evolved it.
+        self.declared: TableSpec = build_table_spec(
             stream_name,
             self.schema,
             list(key_properties or []),
             prefix=self.run.table_prefix,
             schema=self.config.get("default_target_schema"),
             load_method=self.config.get("load_method"),
+            model=self.connector.model,
+            identifier_max_bytes=self.dialect.identifier_max_bytes,
         )
-        self.dialect = self.connector.dialect
-        self._rows: list[tuple] = []
+        self.spec: TableSpec = self.declared
+        self._rows: list[t.Any] = []
         self._rejects: list[Reject] = []
-        self._plan = self._conversion_plan()
-        self._build = compile_row_builder(self.spec, self.dialect)
         self._source_keys = list(key_properties or [])
         self._sequence = 0
-        self._null = self.dialect.null
         self._raw_records = self.dialect.raw_records
         self._encode = NDJSON_ENCODER.encode
         self._metadata = self.include_sdc_metadata_properties
         self._known_properties = set(self.schema.get("properties", {})) | {RECORD_SEQ_KEY}
+        self._unknown_warned: set[str] = set()
 
     # -- names: the SDK asks the sink; the answer is the one name function ---------------
     def conform_name(self, name: str, object_type: str | None = None) -> str:
         from target_oracle_staging.names import to_identifier
 
-        return to_identifier(name)
+        return to_identifier(name, self.dialect.identifier_max_bytes)
 
     @property
     def table_name(self) -> str:
         return self.spec.name
 
-    @property
-    def key_properties(self) -> t.Sequence[str]:
-        return self.spec.keys if hasattr(self, "spec") else []
-
     def get_validator(self) -> None:
         # Every value is checked against its column type when it is converted (in Python for
-        # Oracle and PostgreSQL, by DuckDB's JSON reader for DuckDB) and what does not fit is
-        # rejected with the reason; per-record JSON Schema validation would repeat that work
-        # at several times the cost.
+        # Oracle and PostgreSQL, by DuckDB's JSON reader for DuckDB) and against Oracle's value
+        # rules; what does not fit is rejected with the reason. Per-record JSON Schema
+        # validation would repeat that work at several times the cost.
         return None
 
     @property
@@ -114,44 +114,22 @@ class StagingSink(SQLSink[StagingConnector]):
         return len(self._rows) + len(self._rejects)
 
     # -- setup -----------------------------------------------------------------------------
-    def _conversion_plan(self) -> list[tuple[str, t.Callable[[t.Any], t.Any], str]]:
-        plan = []
-        for column in self.spec.bulk_columns:
-            if column.source is None or column.source.startswith("_sdc_"):
-                continue
-            convert = CONVERTERS[column.type.kind]
-            if self.dialect.name == "oracle" and column.type.kind is Kind.BOOLEAN:
-                convert = oracle_boolean(convert)
-            plan.append((column.source, convert, column.name))
-        return plan
-
     def setup(self) -> None:
         run = self.run
         run.ensure_started()
         session = run.session
-        self.connector.ensure_schema(session, self.spec.schema)
-        if self.spec.load_method == "overwrite":
-            run.prepare_overwrite(self.spec)
+        self.connector.ensure_schema(session, self.declared.schema)
+        if self.declared.load_method == "overwrite":
+            self.spec = run.prepare_overwrite(self.declared)
         else:
-            self.connector.ensure_table(session, self.spec)
-            self._prepare_load_table()
+            self.spec = self.connector.ensure_table(session, self.declared)
+            self.connector.prepare_load_table(session, self.spec)
+        compiler = RowCompiler(self.spec, self.dialect)
+        self._compiler = compiler
+        self._build = compiler.build_function()
+        self._check = compiler.check_function()
         self.stats: StreamStats = run.stream_stats(self.spec)
-
-    def _prepare_load_table(self) -> None:
-        session = self.run.session
-        spec = self.spec
-        if self.dialect.name == "oracle":
-            self.connector.ensure_table(
-                session,
-                spec,
-                table=spec.load_table,
-                create_sql=self.dialect.create_load_table_sql(spec),
-                columns=self.dialect.load_columns(spec),
-            )
-            return
-        session.execute(self.dialect.drop_table_sql(spec.load_table.lower()))
-        session.execute(self.dialect.create_load_table_sql(spec))
-        session.commit()
+        run.register_sink(self)
 
     # -- per record (the hot path) ---------------------------------------------------------
     def add_record(self, record: dict, message: dict, line: int) -> None:
@@ -168,6 +146,12 @@ class StagingSink(SQLSink[StagingConnector]):
             self._warn_unknown_properties(record)
         if self._raw_records:
             # DuckDB converts the values itself (see DuckDBDialect); add what the message knows.
+            if self._check is not None:
+                try:
+                    self._check(record)
+                except ValueViolation as violation:
+                    self._reject_violation(record, line, violation)
+                    return
             if self._metadata:
                 record["_sdc_extracted_at"] = message.get("time_extracted")
                 record["_sdc_sequence"] = self._sequence
@@ -177,22 +161,24 @@ class StagingSink(SQLSink[StagingConnector]):
             self._rows.append(self._encode(record))
             return
         try:
-            row = self._build(record, message, self._sequence)
+            row = self._build(record, message, self._sequence, line)
+        except ValueViolation as violation:
+            self._reject_violation(record, line, violation)
+            return
         except ConversionError:
             self._reject_conversion(record, line)
             return
-        row.append(line)
         self._rows.append(row)
 
     def _warn_unknown_properties(self, record: dict) -> None:
-        unknown = set(record) - self._known_properties - self._warned_missing_fields
+        unknown = set(record) - self._known_properties - self._unknown_warned
         for name in sorted(unknown):
             self.logger.warning(
                 "stream %r: property %r is not in the schema and is not loaded",
                 self.stream_name,
                 name,
             )
-        self._warned_missing_fields |= unknown
+        self._unknown_warned |= unknown
 
     def process_record(self, record: dict, context: dict) -> None:
         """The SDK's record path (used with stream maps or flattening): same conversion.
@@ -205,27 +191,14 @@ class StagingSink(SQLSink[StagingConnector]):
         }
         self.add_record(record, message, self.run.current_line())
 
+    def _reject_violation(self, record: dict, line: int, violation: ValueViolation) -> None:
+        reason = self._compiler.describe(violation)
+        self._rejects.append(self._reject(record, line, code=reason.code, message=reason.message))
+
     def _reject_conversion(self, record: dict, line: int) -> None:
-        for prop, convert, column in self._plan:
-            value = record.get(prop)
-            if value is None:
-                continue
-            try:
-                convert(value)
-            except ConversionError as exc:
-                self._rejects.append(
-                    self._reject(
-                        record,
-                        line,
-                        code="INVALID_VALUE",
-                        message=f"column {column} (property {prop!r}): {exc}",
-                    )
-                )
-                return
-        # A metadata value (e.g. the message's time_extracted) did not convert.
-        self._rejects.append(
-            self._reject(record, line, code="INVALID_VALUE", message="invalid SDC metadata value")
-        )
+        found = find_conversion_error(self.spec, record)
+        message = found[1] if found else "invalid SDC metadata value"
+        self._rejects.append(self._reject(record, line, code="INVALID_VALUE", message=message))
 
     def _reject(self, record: dict, line: int, code: str, message: str) -> Reject:
         key = ", ".join(f"{k}={record.get(k)!r}" for k in self._source_keys) or None
@@ -235,7 +208,7 @@ class StagingSink(SQLSink[StagingConnector]):
             table=self.spec.name,
             record_key=key,
             code=code,
-            message=message,
+            message=self.run.redact(message),
             record_json=_encode_record(public),
             source_location=f"stream {self.stream_name}, input line {line}",
         )
@@ -245,9 +218,10 @@ class StagingSink(SQLSink[StagingConnector]):
         rows, self._rows = self._rows, []
         rejects, self._rejects = self._rejects, []
         run, stats = self.run, self.stats
-        self.tally_record_read(len(rows) + len(rejects))
-        self.record_counter_metric.increment(len(rows) + len(rejects))
-        stats.received += len(rows) + len(rejects)
+        received = len(rows) + len(rejects)
+        self.tally_record_read(received)
+        self.record_counter_metric.increment(received)
+        stats.received += received
         started = time.perf_counter()
         try:
             if rows:
@@ -263,31 +237,35 @@ class StagingSink(SQLSink[StagingConnector]):
         run.ledger.update_stream(run.run_id, stats)
         self.logger.info(
             "Loaded %d rows into %s (%d rejected) in %.2fs",
-            len(rows) + len(rejects) - len(rejects),
-            self.spec.qualified(),
+            received - len(rejects),
+            self.dialect.table_ref(self.spec),
             len(rejects),
             time.perf_counter() - started,
         )
         run.check_rejects()
+        run.after_batch()
 
-    def _load(self, rows: list[tuple]) -> list[Reject]:
+    def _load(self, rows: list[t.Any]) -> list[Reject]:
         """Bulk-load, apply, commit. Returns the rows the database refused."""
         spec, session, dialect = self.spec, self.run.session, self.dialect
         if spec.load_method == "overwrite":
-            target_table = spec.qualified(spec.swap_table)
+            target_table = dialect.table_ref(spec, spec.swap_table)
         else:
-            self.connector.ensure_table(session, spec)  # once per batch: new columns, widening
             target_table = dialect.load_table_ref(spec)
         errors = self._bulk_load_isolating(target_table, rows, 0)
         bad = {e.index for e in errors}
         rejects = [self._db_reject(rows[e.index], e) for e in errors]
         accepted = len(rows) - len(bad)
+        clears_load_table = (
+            spec.load_method != "overwrite" and not dialect.load_table_clears_on_commit
+        )
         try:
             if spec.load_method == "upsert" and accepted:
                 source = dialect.load_table_ref(spec)
                 matched = session.scalar(dialect.count_matched_sql(spec, source)) or 0
                 distinct = session.scalar(dialect.count_distinct_keys_sql(spec, source)) or 0
-                session.execute(dialect.merge_sql(spec, source), self.run.constants(spec))
+                for statement in dialect.upsert_statements(spec, source):
+                    session.execute(statement, self.run.constants(spec))
                 self.stats.updated += matched
                 self.stats.inserted += distinct - matched
                 self.stats.duplicates += accepted - distinct
@@ -300,18 +278,18 @@ class StagingSink(SQLSink[StagingConnector]):
                 self.stats.inserted += accepted
             elif spec.load_method == "overwrite":
                 self.stats.inserted += accepted
-            if spec.load_method != "overwrite" and dialect.isolates_by_bisection:
+            if clears_load_table:
                 session.execute(dialect.clear_load_table_sql(spec))
             session.commit()  # Oracle: the global temporary load table empties itself here
         except Exception:
             session.rollback()
-            if spec.load_method != "overwrite" and dialect.isolates_by_bisection:
+            if clears_load_table:
                 session.execute(dialect.clear_load_table_sql(spec))
                 session.commit()
             raise
         return rejects
 
-    def _bulk_load_isolating(self, table: str, rows: list[tuple], offset: int) -> list[RowError]:
+    def _bulk_load_isolating(self, table: str, rows: list[t.Any], offset: int) -> list[RowError]:
         """Load rows; when the database refuses the batch, split it to find the bad rows."""
         session, dialect = self.run.session, self.dialect
         if not dialect.isolates_by_bisection:
@@ -321,7 +299,7 @@ class StagingSink(SQLSink[StagingConnector]):
             session.commit()
         except Exception as exc:
             session.rollback()
-            if not self.run.is_row_error(exc):
+            if not dialect.is_row_error(exc):
                 raise
             if len(rows) == 1:
                 return [RowError(offset, type(exc).__name__, self.run.redact(str(exc)))]
@@ -337,13 +315,14 @@ class StagingSink(SQLSink[StagingConnector]):
             record = {k: v for k, v in decoded.items() if k != RECORD_SEQ_KEY}
             message = error.message.strip()
             return self._reject(record, decoded[RECORD_SEQ_KEY], code=error.code, message=message)
-        null = self._null
+        columns = self.dialect.load_columns(self.spec)
         record = {
-            (column.source or column.name): (None if value is null else value)
-            for column, value in zip(self.spec.bulk_columns, row, strict=False)
+            (column.source or column.name): value
+            for column, value in zip(columns, row, strict=True)
             if column.source is not None
         }
-        return self._reject(record, row[-1], code=error.code, message=error.message.strip())
+        line = row[[c.name for c in columns].index(LOAD_SEQ)]
+        return self._reject(record, line, code=error.code, message=error.message.strip())
 
     # -- ACTIVATE_VERSION ------------------------------------------------------------------
     def activate_version(self, new_version: int) -> None:
@@ -361,24 +340,33 @@ class StagingSink(SQLSink[StagingConnector]):
         self.run.pending_versions[self.stream_name] = (self, new_version)
 
     def retire_old_versions(self, version: int) -> None:
-        run, spec, session = self.run, self.spec, self.run.session
+        """Rows of older versions (and rows from before versioning) are deleted or marked."""
+        run, spec, session, dialect = self.run, self.spec, self.run.session, self.dialect
         existing = session.reflect(spec.name, spec.schema)
         if existing is None:
             return
         hard = bool(self.config.get("hard_delete"))
-        if SDC_TABLE_VERSION not in existing or (not hard and SDC_DELETED_AT not in existing):
+        columns = existing.columns
+        if SDC_TABLE_VERSION not in columns or (not hard and SDC_DELETED_AT not in columns):
             self.logger.warning(
                 "ACTIVATE_VERSION for %s ignored: add_record_metadata is off, so %s has no "
                 "SDC_TABLE_VERSION/SDC_DELETED_AT columns",
                 spec.stream,
-                spec.qualified(),
+                dialect.table_ref(spec),
             )
             return
+        soft = not hard
+        params = {"version": version}
+        retiring = int(
+            session.scalar(dialect.count_older_versions_sql(spec, soft=soft), params) or 0
+        )
+        live = int(session.scalar(dialect.count_live_rows_sql(spec, soft=soft)) or 0)
+        run.guard_removal(spec, removing=retiring, live=live, how="retire (delete)")
         if hard:
-            sql, params = self.dialect.hard_delete_versions_sql(spec), {"version": version}
+            sql = dialect.hard_delete_versions_sql(spec)
         else:
-            sql = self.dialect.soft_delete_versions_sql(spec)
-            params = {"version": version, "deleted_at": run.batch_time_value()}
+            sql = dialect.soft_delete_versions_sql(spec)
+            params = {"version": version, "deleted_at": run.batch_time}
         try:
             deleted = session.execute(sql, params)
             session.commit()
@@ -389,7 +377,7 @@ class StagingSink(SQLSink[StagingConnector]):
         self.logger.info(
             "Version %s of %s active: %d older rows %s",
             version,
-            spec.qualified(),
+            dialect.table_ref(spec),
             deleted,
             "deleted" if hard else "marked SDC_DELETED_AT",
         )

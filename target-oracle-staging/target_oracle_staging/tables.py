@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from target_oracle_staging.names import convert_names, derived_name, fit_length, to_identifier
-from target_oracle_staging.types import ColumnType, Kind, column_type
+from target_oracle_staging.names import (
+    MAX_IDENTIFIER_BYTES,
+    convert_names,
+    derived_name,
+    fit_length,
+    to_identifier,
+)
+from target_oracle_staging.oracle_model import MAX_COLUMNS, ORACLE_MODEL, OracleModel
+from target_oracle_staging.types import ColumnType, Kind, column_type, is_nullable
 
 ETL_RUN_ID = "ETL_RUN_ID"
 EXTRACTION_DATE = "EXTRACTION_DATE"
@@ -22,6 +29,10 @@ BATCH_CONSTANT_COLUMNS = frozenset(
 )
 
 
+class TableDesignError(ValueError):
+    """A stream whose table Oracle would refuse; raised before any DDL."""
+
+
 @dataclass(frozen=True)
 class Column:
     name: str  # converted identifier, upper case
@@ -32,7 +43,11 @@ class Column:
 
 @dataclass
 class TableSpec:
-    """A staging table: converted names, logical types, keys and how it is loaded."""
+    """A staging table: converted names, logical types, keys and how it is loaded.
+
+    The key is a PRIMARY KEY when every key column is NOT NULL, otherwise a UNIQUE constraint
+    over nullable columns (rows with empty key parts load and are matched null-safely).
+    """
 
     stream: str
     name: str
@@ -40,6 +55,7 @@ class TableSpec:
     keys: list[str]
     load_method: str
     schema: str | None = None
+    identifier_max_bytes: int = MAX_IDENTIFIER_BYTES
     column_by_name: dict[str, Column] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -55,21 +71,35 @@ class TableSpec:
         return [c for c in self.columns if c.name in BATCH_CONSTANT_COLUMNS]
 
     @property
+    def key_columns(self) -> list[Column]:
+        return [self.column_by_name[k] for k in self.keys]
+
+    @property
     def load_table(self) -> str:
-        return derived_name(self.name, "LD")
+        return derived_name(self.name, "LD", self.identifier_max_bytes)
 
     @property
     def swap_table(self) -> str:
-        return derived_name(self.name, "NEW")
+        return derived_name(self.name, "NEW", self.identifier_max_bytes)
 
     @property
-    def has_primary_key(self) -> bool:
+    def has_key_constraint(self) -> bool:
         return bool(self.keys) and self.load_method != "append-only"
 
-    def qualified(self, table: str | None = None) -> str:
-        """`schema.table` in lower case (rendered unquoted, folded by each database)."""
-        name = (table or self.name).lower()
-        return f"{self.schema.lower()}.{name}" if self.schema else name
+    @property
+    def key_is_primary(self) -> bool:
+        """PRIMARY KEY when no key part can be null, else a UNIQUE constraint."""
+        return self.has_key_constraint and not any(c.nullable for c in self.key_columns)
+
+    @property
+    def constraint_name(self) -> str:
+        return derived_name(
+            self.name, "PK" if self.key_is_primary else "UK", self.identifier_max_bytes
+        )
+
+    def with_columns(self, columns: list[Column]) -> TableSpec:
+        """The same table with other column definitions (e.g. what the database already has)."""
+        return replace(self, columns=columns)
 
 
 def source_name_from_env(extractor_name: str | None) -> str | None:
@@ -84,10 +114,10 @@ def default_table_prefix(source_name: str | None) -> str:
     return f"STG_{to_identifier(source_name)}_" if source_name else "STG_"
 
 
-def table_name(prefix: str, stream: str) -> str:
+def table_name(prefix: str, stream: str, max_bytes: int = MAX_IDENTIFIER_BYTES) -> str:
     """`<prefix><STREAM>`; the prefix is used as given (upper-cased), the stream converted."""
-    full = f"{prefix.upper()}{to_identifier(stream)}"
-    return fit_length(full, f"{prefix}{stream}")
+    full = f"{prefix.upper()}{to_identifier(stream, max_bytes)}"
+    return fit_length(full, f"{prefix}{stream}", max_bytes)
 
 
 METADATA_KINDS = {
@@ -101,6 +131,16 @@ METADATA_KINDS = {
 }
 
 
+def _resolve_method(stream: str, load_method: str | None, has_keys: bool) -> str:
+    method = load_method or ("upsert" if has_keys else "append-only")
+    if method not in LOAD_METHODS:
+        msg = f"stream {stream!r}: load_method {method!r} is not one of {LOAD_METHODS}"
+        raise ValueError(msg)
+    if method == "upsert" and not has_keys:
+        return "append-only"  # nothing to merge on: keep every row
+    return method
+
+
 def build_table_spec(
     stream: str,
     json_schema: dict,
@@ -109,21 +149,22 @@ def build_table_spec(
     prefix: str,
     schema: str | None,
     load_method: str | None,
+    model: OracleModel = ORACLE_MODEL,
+    identifier_max_bytes: int = MAX_IDENTIFIER_BYTES,
 ) -> TableSpec:
-    """Everything the target needs to know about one stream's staging table."""
+    """Everything the target needs to know about one stream's staging table.
+
+    Raises TableDesignError for a table Oracle would refuse (a key over the index key limit, a
+    LOB in the key, more than 1,000 columns), before anything reaches a database.
+    """
     keys_in = list(key_properties or [])
-    method = load_method or ("upsert" if keys_in else "append-only")
-    if method not in LOAD_METHODS:
-        msg = f"stream {stream!r}: load_method {method!r} is not one of {LOAD_METHODS}"
-        raise ValueError(msg)
-    if method == "upsert" and not keys_in:
-        method = "append-only"  # nothing to merge on: keep every row
+    method = _resolve_method(stream, load_method, bool(keys_in))
     properties: dict = dict(json_schema.get("properties") or {})
     missing = [k for k in keys_in if k not in properties]
     if missing:
         msg = f"stream {stream!r}: key properties {missing} are not in the schema"
         raise ValueError(msg)
-    names = convert_names(list(properties), where=f"stream {stream!r}")
+    names = convert_names(list(properties), f"stream {stream!r}", identifier_max_bytes)
     key_names = [names[k] for k in keys_in]
     columns = [
         Column(
@@ -134,10 +175,12 @@ def build_table_spec(
                 else column_type(prop_schema)
             ),
             source=prop,
-            nullable=names[prop] not in key_names,
+            nullable=names[prop] not in key_names or is_nullable(prop_schema),
         )
         for prop, prop_schema in properties.items()
     ]
+    if keys_in and method != "append-only":
+        columns = _bounded_keys(stream, columns, key_names, model)
     etl_columns = [Column(ETL_RUN_ID, ColumnType(Kind.STRING, length=36))]
     if method == "append-only":
         etl_columns.append(Column(EXTRACTION_DATE, ColumnType(Kind.DATETIME)))
@@ -145,11 +188,35 @@ def build_table_spec(
         if extra.name in names.values():
             msg = f"stream {stream!r}: property converts to reserved column {extra.name}"
             raise ValueError(msg)
+    all_columns = columns + etl_columns
+    if len(all_columns) > MAX_COLUMNS:
+        msg = (
+            f"stream {stream!r}: {len(all_columns)} columns (with the ETL columns), more than "
+            f"Oracle's {MAX_COLUMNS} per table (ORA-01792); deselect properties or split the "
+            "stream with a stream map"
+        )
+        raise TableDesignError(msg)
     return TableSpec(
         stream=stream,
-        name=table_name(prefix, stream),
-        columns=columns + etl_columns,
+        name=table_name(prefix, stream, identifier_max_bytes),
+        columns=all_columns,
         keys=key_names,
         load_method=method,
         schema=schema,
+        identifier_max_bytes=identifier_max_bytes,
     )
+
+
+def _bounded_keys(
+    stream: str, columns: list[Column], key_names: list[str], model: OracleModel
+) -> list[Column]:
+    """String key columns get lengths that make the whole key fit Oracle's index key limit."""
+    by_name = {c.name: c for c in columns}
+    try:
+        lengths = model.key_string_lengths(stream, [(k, by_name[k].type) for k in key_names])
+    except ValueError as exc:
+        raise TableDesignError(str(exc)) from exc
+    return [
+        replace(c, type=replace(c.type, length=lengths[c.name])) if c.name in lengths else c
+        for c in columns
+    ]

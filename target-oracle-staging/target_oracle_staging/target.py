@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import copy
-import json
+import difflib
+import logging
 import re
-import sys
+import signal
+import threading
+import time
 import typing as t
 
-from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.sql import SQLTarget
 
-from target_oracle_staging.connector import StagingConnector
+from target_oracle_staging.hooks import post_load_statements
+from target_oracle_staging.ledger import FAILED, INCOMPLETE, SUCCESS
+from target_oracle_staging.reader import BeforeSchemaError, InputError, StagingReader, preview
 from target_oracle_staging.run import RunContext
+from target_oracle_staging.settings import CONFIG_JSONSCHEMA
 from target_oracle_staging.sink import StagingSink
 
 if t.TYPE_CHECKING:
@@ -21,28 +24,11 @@ if t.TYPE_CHECKING:
 
 _PROCEDURE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*(\.[A-Za-z][A-Za-z0-9_$#]*){0,2}$")
 _RECORD_AGE_CHECK_EVERY = 10_000
+_MAX_RECORD_AGE_SECONDS = 300  # a batch waits at most this long for more records
+# Settings the target uses internally (the DDL review), not for users.
+_INTERNAL_SETTINGS = frozenset({"dry_run_dialect"})
 
-
-class LineCountingReader(MsgSpecReader):
-    """msgspec reader that knows the current input line and reports failures to the target."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.line_number = 0
-        self.on_failure: t.Callable[[BaseException], None] | None = None
-
-    def process_lines(self, file_input: t.Any, callbacks: dict) -> t.Any:
-        def numbered(lines: t.Iterable[str]) -> t.Iterator[str]:
-            for line in lines:
-                self.line_number += 1
-                yield line
-
-        try:
-            return super().process_lines(numbered(file_input or self.default_input), callbacks)
-        except BaseException as exc:
-            if self.on_failure is not None:
-                self.on_failure(exc)
-            raise
+logger = logging.getLogger("target_oracle_staging")
 
 
 class TargetOracleStaging(SQLTarget):
@@ -50,213 +36,193 @@ class TargetOracleStaging(SQLTarget):
 
     name = "target-oracle-staging"
     default_sink_class = StagingSink
-    message_reader_class = LineCountingReader
-
-    config_jsonschema = th.PropertiesList(
-        th.Property("user", th.StringType, description="Oracle user name."),
-        th.Property("password", th.StringType, secret=True, description="Oracle password."),
-        th.Property(
-            "dsn",
-            th.StringType,
-            description="Oracle easy connect string (host:port/service) or a TNS alias "
-            "found in `config_dir`/tnsnames.ora.",
-        ),
-        th.Property("host", th.StringType, description="Oracle host (with `service_name`)."),
-        th.Property("port", th.IntegerType, description="Oracle listener port (default 1521)."),
-        th.Property("service_name", th.StringType, description="Oracle service name."),
-        th.Property(
-            "config_dir",
-            th.StringType,
-            description="Folder with tnsnames.ora (and the wallet's sqlnet.ora).",
-        ),
-        th.Property(
-            "wallet_location",
-            th.StringType,
-            description="Folder with the Autonomous Database wallet (ewallet.pem) for mTLS.",
-        ),
-        th.Property("wallet_password", th.StringType, secret=True, description="Wallet password."),
-        th.Property(
-            "sqlalchemy_url",
-            th.StringType,
-            secret=True,
-            description="SQLAlchemy URL of a non-Oracle database, e.g. "
-            "postgresql+psycopg://user@host/db.",
-        ),
-        th.Property(
-            "database_path",
-            th.StringType,
-            description="Embedded DuckDB file used when neither Oracle settings nor "
-            "`sqlalchemy_url` are set (default warehouse.duckdb in the working directory).",
-        ),
-        th.Property(
-            "default_target_schema",
-            th.StringType,
-            description="Schema for staging and ledger tables (default: the connection's).",
-        ),
-        th.Property(
-            "table_prefix",
-            th.StringType,
-            description="Staging table name prefix (default STG_<SOURCE>_).",
-        ),
-        th.Property(
-            "source_name",
-            th.StringType,
-            description="Source name for the prefix and the ledger (default from "
-            "MELTANO_EXTRACTOR_NAME: tap-tr2000 -> TR2000).",
-        ),
-        th.Property(
-            "load_method",
-            th.StringType,
-            allowed_values=["upsert", "overwrite", "append-only"],
-            description="upsert (default with key properties), overwrite, or append-only "
-            "(default without key properties).",
-        ),
-        th.Property(
-            "batch_size_rows",
-            th.IntegerType,
-            description="Rows per batch, one bulk load + one MERGE each (default 100000 on "
-            "DuckDB, 50000 on Oracle and PostgreSQL).",
-        ),
-        th.Property(
-            "max_rejects",
-            th.IntegerType,
-            default=0,
-            description="Rejected rows tolerated per run before the run fails.",
-        ),
-        th.Property(
-            "post_load_sql",
-            th.CustomType({"type": ["string", "array"], "items": {"type": "string"}}),
-            description="SQL statements (a list, or text with `;` at line ends) run once after "
-            "every stream loaded successfully.",
-        ),
-        th.Property(
-            "post_load_procedure",
-            th.StringType,
-            description="Stored procedure called once after every stream loaded successfully.",
-        ),
-        th.Property(
-            "hard_delete",
-            th.BooleanType,
-            default=False,
-            description="On ACTIVATE_VERSION delete rows of older versions (else set "
-            "SDC_DELETED_AT).",
-        ),
-        th.Property(
-            "add_record_metadata",
-            th.BooleanType,
-            default=True,
-            description="Add the SDC_* metadata columns (needed for ACTIVATE_VERSION).",
-        ),
-    ).to_dict()
+    message_reader_class = StagingReader
+    config_jsonschema = CONFIG_JSONSCHEMA
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_parallelism = 1  # one database session, batches in arrival order
+        self._warn_unknown_settings()
         self.run = RunContext(self.config, self.target_connector)
         self.run.sync_started_at = self.initialized_at
         self.run.line_source = self._line
-        self._last_state_written: dict | None = None
+        oracle = self.run.dialect.name == "oracle"
+        # Parsed now: a script that cannot run fails before any data is loaded.
+        self._post_load = post_load_statements(self.config.get("post_load_sql"), oracle=oracle)
+        procedure = self.config.get("post_load_procedure")
+        if procedure and not _PROCEDURE_NAME.match(procedure):
+            msg = f"post_load_procedure {procedure!r} is not a valid procedure name"
+            raise ValueError(msg)
         self._failed = False
         self._records_since_age_check = 0
+        self._last_drain = time.monotonic()
         # Per stream: the version its latest record carried, and the versions activated.
         self._record_versions: dict[str, int] = {}
         self._activated_versions: dict[str, set[int]] = {}
         self._fast_path = not (
             self.config.get("stream_maps") or self.config.get("flattening_enabled")
         )
-        if isinstance(self.message_reader, LineCountingReader):
-            self.message_reader.on_failure = self._fail
+        reader = self.message_reader
+        if isinstance(reader, StagingReader):
+            reader.handler = self
+            reader.on_failure = self._fail
+        if threading.current_thread() is threading.main_thread():
+            # Our own handlers: the SDK's would drain mid-batch on a connection in use.
+            signal.signal(signal.SIGTERM, self._on_signal)
+            signal.signal(signal.SIGINT, self._on_signal)
 
-    @property
-    def target_connector(self) -> StagingConnector:
-        if self._target_connector is None:
-            self._target_connector = StagingConnector(dict(self.config))
-        return self._target_connector  # type: ignore[return-value]
+    def _warn_unknown_settings(self) -> None:
+        known = set(self.config_jsonschema.get("properties", {})) | _INTERNAL_SETTINGS
+        for name in sorted(set(self.config) - known):
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.logger.warning("Unknown setting %r is ignored%s", name, hint)
 
     def _line(self) -> int:
         return getattr(self.message_reader, "line_number", 0)
 
-    # -- messages ----------------------------------------------------------------------------
-    def _process_record_message(self, message_dict: dict) -> None:
-        if (version := message_dict.get("version")) is not None:
-            self._record_versions[message_dict["stream"]] = version
+    # -- messages (called by StagingReader) ----------------------------------------------------
+    handles = frozenset({"RECORD", "STATE", "ACTIVATE_VERSION", "SCHEMA"})
+
+    def handle(self, message: dict, line: int) -> None:
+        kind = message["type"]
+        if kind == "RECORD":
+            self._on_record(message, line)
+        elif kind == "STATE":
+            if "value" not in message:
+                raise InputError(f"input line {line}: STATE message without a value")
+            self.run.state.offer(message["value"])
+        elif kind == "ACTIVATE_VERSION":
+            self._on_activate_version(message, line)
+        else:
+            self._on_schema(message, line)
+
+    def _require(self, message: dict, line: int, keys: tuple[str, ...]) -> str:
+        missing = [k for k in keys if k not in message]
+        if missing:
+            msg = (
+                f"input line {line}: {message.get('type')} message without "
+                f"{', '.join(missing)}; the line begins: {preview(str(message))!r}"
+            )
+            raise InputError(msg)
+        return message["stream"]
+
+    def _on_record(self, message: dict, line: int) -> None:
+        stream = self._require(message, line, ("stream", "record"))
+        record = message["record"]
+        if not isinstance(record, dict):
+            msg = (
+                f"input line {line}, stream {stream!r}: the record is a "
+                f"{type(record).__name__}, not an object"
+            )
+            raise InputError(msg)
+        if (version := message.get("version")) is not None:
+            self._record_versions[stream] = version
         if not self._fast_path:
-            super()._process_record_message(message_dict)
+            self._sdk_record(message, line, stream)
             return
-        self._assert_line_requires(message_dict, requires={"stream", "record"})
-        stream_name = message_dict["stream"]
-        self._assert_sink_exists(stream_name)
-        sink = self._sinks_active[stream_name]
-        sink.add_record(message_dict["record"], message_dict, self._line())  # type: ignore[attr-defined]
+        if not self.sink_exists(stream):
+            raise BeforeSchemaError("RECORD", stream, line)
+        sink = self.get_sink(stream)
+        sink.add_record(record, message, line)  # type: ignore[attr-defined]
         if sink.current_size >= sink.max_size:
             self.drain_one(sink)
+        self._check_record_age()
+
+    def _sdk_record(self, message: dict, line: int, stream: str) -> None:
+        """Stream maps and flattening: the SDK's own record path (through its callback)."""
+        if stream not in self.mapper.stream_maps:
+            raise BeforeSchemaError("RECORD", stream, line)
+        self._sdk_callbacks["RECORD"](message)
+
+    def _check_record_age(self) -> None:
         self._records_since_age_check += 1
-        if self._records_since_age_check >= _RECORD_AGE_CHECK_EVERY:
-            self._records_since_age_check = 0
-            self._handle_max_record_age()
+        if self._records_since_age_check < _RECORD_AGE_CHECK_EVERY:
+            return
+        self._records_since_age_check = 0
+        if time.monotonic() - self._last_drain > _MAX_RECORD_AGE_SECONDS:
+            self.logger.info("Records waited %ds: draining every stream", _MAX_RECORD_AGE_SECONDS)
+            self.drain_all()
+            self._last_drain = time.monotonic()
 
-    def _process_state_message(self, message_dict: dict) -> None:
-        super()._process_state_message(message_dict)
-        self._emit_state_if_covered()
+    def _on_schema(self, message: dict, line: int) -> None:
+        """A changed SCHEMA takes effect only after the records received under the old one are
+        loaded with it (and their rows committed)."""
+        stream = self._require(message, line, ("stream", "schema"))
+        maps = self.mapper.stream_maps.get(stream)
+        changed = maps and (
+            maps[0].raw_schema != message["schema"]
+            or maps[0].raw_key_properties != message.get("key_properties")
+        )
+        if changed:
+            for stream_map in maps:
+                if self.sink_exists(stream_map.stream_alias):
+                    self.drain_one(self.get_sink(stream_map.stream_alias))
+        self._sdk_callbacks["SCHEMA"](message)
 
-    def _process_activate_version_message(self, message_dict: dict) -> None:
-        self._assert_line_requires(message_dict, requires={"stream", "version"})
-        stream_name = message_dict["stream"]
-        self._activated_versions.setdefault(stream_name, set()).add(message_dict["version"])
-        if stream_name not in self.mapper.stream_maps:
-            self._assert_sink_exists(stream_name)
-        for stream_map in self.mapper.stream_maps[stream_name]:
+    def _on_activate_version(self, message: dict, line: int) -> None:
+        stream = self._require(message, line, ("stream", "version"))
+        self._activated_versions.setdefault(stream, set()).add(message["version"])
+        if stream not in self.mapper.stream_maps:
+            raise BeforeSchemaError("ACTIVATE_VERSION", stream, line)
+        for stream_map in self.mapper.stream_maps[stream]:
             sink = self.get_sink(stream_map.stream_alias)
             if not sink.process_activate_version_messages:
                 self.logger.warning("ACTIVATE_VERSION ignored for %s (disabled)", sink.stream_name)
                 continue
-            sink.activate_version(message_dict["version"])
+            sink.activate_version(message["version"])
 
-    def drain_one(self, sink: t.Any) -> None:  # type: ignore[override]
-        super().drain_one(sink)
-        self.run.batch_time = self.run.batch_time_value()
-        self._emit_state_if_covered()
+    @property
+    def _sdk_callbacks(self) -> dict[str, t.Callable[[dict], None]]:
+        """The SDK's handlers, as it hands them to every reader (public reader interface)."""
+        callbacks = getattr(self, "_callbacks_cache", None)
+        if callbacks is None:
+            captured: dict[str, t.Callable[[dict], None]] = {}
 
-    # -- state -------------------------------------------------------------------------------
-    def _all_committed(self) -> bool:
-        sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
-        return all(s.current_size == 0 for s in sinks) and not self.run.finalization_pending
+            class _Capture(StagingReader):
+                def process_lines(self, file_input: t.Any, callbacks: dict) -> t.Any:
+                    captured.update(callbacks)
+                    return t.Counter()
 
-    def _emit_state_if_covered(self) -> None:
-        """Every record received so far is committed: the latest STATE may leave."""
-        if self._latest_state and self._all_committed() and not self._failed:
-            self._write_state_message(copy.deepcopy(self._latest_state))
-
-    def _write_state_message(self, state: dict) -> None:
-        # Also called by the SDK after draining: an overwrite swap or a version retirement
-        # may still be pending, and then the state waits (it stays in _latest_state).
-        if self._failed or not self._all_committed() or state == self._last_state_written:
-            return
-        self._last_state_written = copy.deepcopy(state)
-        sys.stdout.write(json.dumps(state) + "\n")
-        sys.stdout.flush()
+            saved, self.message_reader = self.message_reader, _Capture()
+            try:
+                self.process_lines(None)
+            finally:
+                self.message_reader = saved
+            callbacks = self._callbacks_cache = captured
+        return callbacks
 
     # -- end of run --------------------------------------------------------------------------
     def process_endofpipe(self) -> None:
         run = self.run
         try:
             run.ensure_started()
-            super().process_endofpipe()  # drain every sink; STATE waits for overwrite swaps
+            self.drain_all(is_endofpipe=True)  # every sink; STATE waits for swaps/retirements
             incomplete = self._streams_without_activated_version()
             for stream in incomplete:
                 run.discard_overwrite(stream)
+            marker_missing = bool(self.config.get("require_sync_completed")) and (
+                run.state.sync_completed is None
+            )
+            if marker_missing:
+                raise IncompleteSyncError
             run.finish_overwrites()
             run.finish_versions()
-            if self._latest_state:
-                self._write_state_message(copy.deepcopy(self._latest_state))
+            run.state.flush()
             for stats in run.streams.values():
                 if stats.stream not in incomplete:
-                    stats.status = "SUCCESS"
+                    stats.status = SUCCESS
                     run.ledger.update_stream(run.run_id, stats, final=True)
             if incomplete:
                 raise IncompleteInputError(incomplete)
             self._post_load_hook()
-            run.ledger.end_run(run.run_id, "SUCCESS", list(run.streams.values()), None)
+            run.ledger.end_run(
+                run.run_id,
+                SUCCESS,
+                list(run.streams.values()),
+                None,
+                source_complete=run.state.sync_completed is not None,
+            )
         except BaseException as exc:
             self._fail(exc)
             raise
@@ -281,17 +247,13 @@ class TargetOracleStaging(SQLTarget):
         }
 
     def _post_load_hook(self) -> None:
-        statements = _split_statements(self.config.get("post_load_sql") or "")
+        statements = list(self._post_load)
         procedure = self.config.get("post_load_procedure")
-        if not statements and not procedure:
+        if procedure:
+            statements.append(self.run.dialect.procedure_call_sql(procedure))
+        if not statements:
             return
         session = self.run.session
-        dialect = self.run.connector.dialect
-        if procedure:
-            if not _PROCEDURE_NAME.match(procedure):
-                msg = f"post_load_procedure {procedure!r} is not a valid procedure name"
-                raise ValueError(msg)
-            statements.append(dialect.procedure_call_sql(procedure))
         for number, statement in enumerate(statements, start=1):
             self.logger.info("Post-load hook statement %d of %d", number, len(statements))
             try:
@@ -308,28 +270,35 @@ class TargetOracleStaging(SQLTarget):
             return
         self._failed = True
         run = self.run
-        if self.config.get("post_load_sql") or self.config.get("post_load_procedure"):
+        run.state.blocked = True
+        if self._post_load or self.config.get("post_load_procedure"):
             self.logger.warning("Post-load hook skipped: the load failed")
         error = run.redact(f"{type(exc).__name__}: {exc}")
+        status = INCOMPLETE if isinstance(exc, IncompleteSyncError) else FAILED
         try:
             run.discard_overwrites()
             if not run.started:
                 return
             for stats in run.streams.values():
-                if stats.status != "SUCCESS":
-                    stats.status = "FAILED"
+                if stats.status != SUCCESS:
+                    stats.status = status
                     stats.error = stats.error or error
                 run.ledger.update_stream(run.run_id, stats, final=True)
-            run.ledger.end_run(run.run_id, "FAILED", list(run.streams.values()), error)
+            run.ledger.end_run(
+                run.run_id,
+                status,
+                list(run.streams.values()),
+                error,
+                source_complete=run.state.sync_completed is not None,
+            )
         except Exception:
             self.logger.exception("Could not record the failure in ETL_CONTROL")
         finally:
             run.close()
 
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        # The signal may arrive in the middle of a batch: draining from here (the SDK's
-        # default) would reuse a connection mid-transaction. Unwind instead: the open batch
-        # rolls back, the run is marked FAILED, and STATE already sent covers only commits.
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        # The signal may arrive in the middle of a batch: unwind. The open batch rolls back,
+        # the run is marked FAILED, and STATE already sent covers only commits.
         msg = f"terminated by signal {signum}"
         raise TerminatedError(msg)
 
@@ -346,15 +315,19 @@ class IncompleteInputError(RuntimeError):
         )
 
 
+class IncompleteSyncError(RuntimeError):
+    """require_sync_completed is on and the tap never said its sync completed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the tap's last STATE did not report a completed sync (no `sync_completed` marker): "
+            "it stopped part-way; rows received were committed, but no table was swapped or "
+            "retired and the run is recorded as INCOMPLETE"
+        )
+
+
 class TerminatedError(RuntimeError):
     """SIGTERM/SIGINT: stop now, keep only what was committed."""
-
-
-def _split_statements(text: str | list) -> list[str]:
-    if isinstance(text, list):
-        return [s.strip() for s in text if s and s.strip()]
-    parts = re.split(r";\s*(?:\n|$)", text)
-    return [p.strip() for p in parts if p.strip()]
 
 
 if __name__ == "__main__":

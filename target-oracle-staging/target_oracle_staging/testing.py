@@ -55,11 +55,12 @@ class TargetRun:
 
 def run_target(config: dict, messages: list[dict], *, expect_error: bool = False) -> TargetRun:
     """Run the target in-process on the messages; STATE lines it prints are collected."""
-    target = TargetOracleStaging(config=config)
     out = io.StringIO()
     error: BaseException | None = None
+    target: TargetOracleStaging | None = None
     with contextlib.redirect_stdout(out):
         try:
+            target = TargetOracleStaging(config=config)
             target.listen(io.StringIO(to_lines(messages)))
         except Exception as exc:
             error = exc
@@ -68,7 +69,8 @@ def run_target(config: dict, messages: list[dict], *, expect_error: bool = False
     if expect_error and error is None:
         pytest.fail("the target run was expected to fail but succeeded")
     states = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
-    return TargetRun(run_id=target.run.run_id, states=states, error=error)
+    run_id = target.run.run_id if target is not None else ""
+    return TargetRun(run_id=run_id, states=states, error=error)
 
 
 @dataclass
@@ -103,6 +105,11 @@ class Database:
         schema = self.config.get("default_target_schema")
         inspector = sa.inspect(self.engine)
         return [c["name"] for c in inspector.get_columns(table.lower(), schema=schema)]
+
+    def table_names(self) -> list[str]:
+        """The names of the tables in the database (its target schema)."""
+        schema = self.config.get("default_target_schema")
+        return sa.inspect(self.engine).get_table_names(schema=schema)
 
     def dispose(self) -> None:
         if self._engine is not None:

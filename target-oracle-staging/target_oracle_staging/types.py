@@ -1,4 +1,4 @@
-"""JSON Schema -> column kind -> SQL type per dialect, and the value converters for bulk loads."""
+"""JSON Schema -> logical column type, and the value converters for bulk loads."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ import typing as t
 from dataclasses import dataclass
 
 import msgspec
-import sqlalchemy as sa
 
-ORACLE_MAX_VARCHAR = 4000
-DEFAULT_ORACLE_VARCHAR = 4000
 _json_encoder = msgspec.json.Encoder(decimal_format="number")
+UNBOUNDED_LENGTH = 2**31 - 1  # a string column without a length limit (CLOB, TEXT)
 
 
 class Kind(str, enum.Enum):
@@ -31,70 +29,17 @@ class ConversionError(ValueError):
     """A value that does not fit its column's JSON type."""
 
 
-class RawType(sa.types.UserDefinedType):
-    """A column type rendered exactly as written (we choose every type ourselves)."""
-
-    cache_ok = True
-
-    def __init__(self, spec: str) -> None:
-        self.spec = spec
-
-    def get_col_spec(self, **_: t.Any) -> str:
-        return self.spec
-
-    def __repr__(self) -> str:
-        return f"RawType({self.spec!r})"
-
-
 @dataclass(frozen=True)
 class ColumnType:
-    """The logical type of one column: kind plus length (strings) or scale (numbers)."""
+    """The logical type of one column: kind plus length (strings), precision and scale (numbers).
+
+    Each dialect renders it as DDL (see `dialects`); Oracle's rendering is the Oracle model's.
+    """
 
     kind: Kind
     length: int | None = None
+    precision: int | None = None
     scale: int | None = None
-
-    def sql(self, dialect: str) -> str:
-        """The DDL type for `dialect` (oracle, postgresql, duckdb)."""
-        if dialect == "oracle":
-            return self._oracle_sql()
-        return self._ansi_sql(dialect)
-
-    def _oracle_sql(self) -> str:
-        kind = self.kind
-        if kind is Kind.STRING:
-            length = self.length or DEFAULT_ORACLE_VARCHAR
-            return "CLOB" if length > ORACLE_MAX_VARCHAR else f"VARCHAR2({length} CHAR)"
-        if kind is Kind.JSON:
-            return "CLOB"
-        if kind is Kind.TIME:
-            return "VARCHAR2(32 CHAR)"
-        return {
-            Kind.INTEGER: "NUMBER(38)",
-            Kind.NUMBER: "NUMBER" if self.scale is None else f"NUMBER(38,{self.scale})",
-            Kind.DATETIME: "TIMESTAMP(6)",
-            Kind.DATE: "DATE",
-            Kind.BOOLEAN: "NUMBER(1)",
-        }[kind]
-
-    def _ansi_sql(self, dialect: str) -> str:
-        kind = self.kind
-        if kind is Kind.NUMBER:
-            if self.scale is not None:
-                return f"DECIMAL(38,{self.scale})"
-            # PostgreSQL NUMERIC is exact without a scale; DuckDB needs one, so DOUBLE.
-            return "NUMERIC" if dialect == "postgresql" else "DOUBLE"
-        if kind is Kind.JSON:
-            return "JSONB" if dialect == "postgresql" else "JSON"
-        if kind is Kind.STRING:
-            return "TEXT" if dialect == "postgresql" else "VARCHAR"
-        return {
-            Kind.INTEGER: "BIGINT",
-            Kind.DATETIME: "TIMESTAMP",
-            Kind.DATE: "DATE",
-            Kind.TIME: "TIME",
-            Kind.BOOLEAN: "BOOLEAN",
-        }[kind]
 
 
 def _types_of(schema: dict) -> set[str]:
@@ -110,6 +55,21 @@ def _scale_of(schema: dict) -> int | None:
         return None
     exponent = decimal.Decimal(str(multiple)).normalize().as_tuple().exponent
     return max(0, -int(exponent))
+
+
+def _precision_of(schema: dict, scale: int) -> int | None:
+    """Digits of the integer part of `maximum` (or `minimum`) plus the scale (contract C1)."""
+    bounds = [schema.get(k) for k in ("maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum")]
+    # Schemas read from Singer input carry Decimals (the reader keeps every digit).
+    bounds = [
+        abs(decimal.Decimal(str(b)))
+        for b in bounds
+        if isinstance(b, int | float | decimal.Decimal) and not isinstance(b, bool)
+    ]
+    if not bounds:
+        return None
+    integer_part = int(max(bounds))
+    return max(len(str(integer_part)) if integer_part else 1, 1) + scale
 
 
 def column_type(schema: dict) -> ColumnType:  # noqa: PLR0911 - one return per JSON type
@@ -133,7 +93,9 @@ def column_type(schema: dict) -> ColumnType:  # noqa: PLR0911 - one return per J
     if types == {"integer"}:
         return ColumnType(Kind.INTEGER)
     if types and types <= {"integer", "number"}:
-        return ColumnType(Kind.NUMBER, scale=_scale_of(schema))
+        scale = _scale_of(schema)
+        precision = _precision_of(schema, scale) if scale is not None else None
+        return ColumnType(Kind.NUMBER, precision=precision, scale=scale)
     if types == {"boolean"}:
         return ColumnType(Kind.BOOLEAN)
     if types and types <= {"string", "integer", "number", "boolean"}:
@@ -249,30 +211,10 @@ CONVERTERS: dict[Kind, t.Callable[[t.Any], t.Any]] = {
 }
 
 
-def kind_of_reflected(sql_type: sa.types.TypeEngine) -> Kind | None:  # noqa: PLR0911
-    """The kind an existing column can hold, judged from its reflected type name."""
-    name = type(sql_type).__name__.upper()
-    text = str(sql_type).upper() if not isinstance(sql_type, sa.types.NullType) else ""
-    if "CHAR" in name or "TEXT" in name or "CLOB" in name or name == "STRING":
-        return Kind.STRING
-    if "JSON" in name or "JSON" in text:
-        return Kind.JSON
-    if "TIMESTAMP" in name or "DATETIME" in name:
-        return Kind.DATETIME
-    if name == "DATE":
-        return Kind.DATE
-    if name == "TIME":
-        return Kind.TIME
-    if "BOOL" in name:
-        return Kind.BOOLEAN
-    if "INT" in name:
-        return Kind.INTEGER
-    if "NUMBER" in name or "NUMERIC" in name or "DECIMAL" in name:
-        scale = getattr(sql_type, "scale", None)
-        precision = getattr(sql_type, "precision", None)
-        if name == "NUMBER" and precision == 1 and not scale:
-            return Kind.BOOLEAN
-        return Kind.INTEGER if scale == 0 and precision else Kind.NUMBER
-    if "DOUBLE" in name or "FLOAT" in name or "REAL" in name:
-        return Kind.NUMBER
-    return None
+def is_nullable(schema: dict) -> bool:
+    """True unless the property's JSON Schema rules out null."""
+    if "anyOf" in schema or "oneOf" in schema:
+        choices = schema.get("anyOf", schema.get("oneOf", []))
+        return any(is_nullable(c) for c in choices)
+    types = _types_of(schema)
+    return not types or "null" in types

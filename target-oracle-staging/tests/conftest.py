@@ -51,8 +51,6 @@ def database(request: pytest.FixtureRequest, tmp_path) -> Database:
         )
     else:
         db = _oracle_database()
-    if kind == "oracle":
-        request.node.add_marker(pytest.mark.oracle_live)
     yield db
     if kind == "oracle":
         _drop_oracle_tables(db)

@@ -60,7 +60,13 @@ def test_append_only_keeps_every_extraction(database: Database) -> None:
 
 
 def test_overwrite_replaces_on_success(database: Database) -> None:
-    config = {**database.config, "load_method": "overwrite", "batch_size_rows": 2}
+    # Every earlier key disappears: more than the mass-delete guard allows by default.
+    config = {
+        **database.config,
+        "load_method": "overwrite",
+        "batch_size_rows": 2,
+        "max_delete_share": 1,
+    }
     run_target(config, _messages([(1, "a"), (2, "b"), (3, "c")]))
     run_target(config, _messages([(4, "d"), (5, "e"), (4, "d2")]))
     table = database.table(f"{database.prefix}ITEMS")
@@ -98,7 +104,12 @@ def test_cut_off_versioned_snapshot_keeps_previous_data(
     """Records of version 2 but no ACTIVATE_VERSION 2: the tap stopped part-way (Meltano closes
     our stdin after a failed tap just as after a finished one). Nothing may be swapped or
     retired, and the run must fail naming the stream."""
-    config = {**database.config, "load_method": "overwrite", "hard_delete": hard_delete}
+    config = {
+        **database.config,
+        "load_method": "overwrite",
+        "hard_delete": hard_delete,
+        "max_delete_share": 1,
+    }
     activate = {"type": "ACTIVATE_VERSION", "stream": "items"}
     run_target(config, [*_messages([(1, "a"), (2, "b")], version=1), {**activate, "version": 1}])
 

@@ -17,10 +17,16 @@ import oracledb
 import pytest
 import sqlglot
 from sqlglot import exp
-from target_oracle_staging.connector import oracle_connect_params
-from target_oracle_staging.ddl_review import dry_run, main, schema_messages_from_catalog
-from target_oracle_staging.dialects import OracleDialect
-from target_oracle_staging.names import MAX_IDENTIFIER_BYTES
+from target_oracle_staging.connector import Statement, oracle_connect_params
+from target_oracle_staging.ddl_review import (
+    dry_run,
+    dry_run_transcript,
+    main,
+    schema_messages_from_catalog,
+)
+from target_oracle_staging.dialects.oracle import OracleDialect
+from target_oracle_staging.oracle_gate import OracleGate
+from target_oracle_staging.oracle_model import ORACLE_MODEL
 from target_oracle_staging.reserved_words import RESERVED_WORDS
 from target_oracle_staging.tables import build_table_spec
 from target_oracle_staging.target import TargetOracleStaging
@@ -79,13 +85,46 @@ def tap_catalogs() -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module", params=["upsert", "append-only", "overwrite"])
-def oracle_statements(request, tap_catalogs) -> tuple[str, list[str], dict]:
-    statements: list[str] = []
+def oracle_run(request, tap_catalogs) -> tuple[str, list, dict]:
+    """Everything the target would send to Oracle for the three taps' streams."""
+    transcript: list = []
     for tap, catalog in tap_catalogs.items():
         source = tap.removeprefix("tap-").removesuffix("-s3").upper()
-        config = {"source_name": source, "load_method": request.param, "hard_delete": True}
-        statements += dry_run(_messages_for(catalog), config)
-    return request.param, statements, tap_catalogs
+        config = {
+            "source_name": source,
+            "load_method": request.param,
+            "hard_delete": True,
+            "max_delete_share": 1,
+        }
+        transcript += dry_run_transcript(_messages_for(catalog), config)
+    return request.param, transcript, tap_catalogs
+
+
+@pytest.fixture(scope="module")
+def oracle_statements(oracle_run) -> tuple[str, list[str], dict]:
+    method, transcript, catalogs = oracle_run
+    return method, [e.sql for e in transcript if isinstance(e, Statement)], catalogs
+
+
+def test_oracle_would_refuse_no_statement_of_any_tap(oracle_run) -> None:
+    """The gate replays creates, loads, merges, swaps, commits: nothing Oracle refuses."""
+    _, transcript, _ = oracle_run
+    assert sum(isinstance(e, Statement) for e in transcript) > 500
+    OracleGate().require(transcript)
+
+
+def test_every_tr2000_key_fits_the_index_key_limit(oracle_statements) -> None:
+    """ORA-01450: the 20 TR2000 tables with their keys, each within 6,398 bytes."""
+    method, statements, _ = oracle_statements
+    if method != "upsert":
+        pytest.skip("keys are declared on upsert tables")
+    creates = [s for s in statements if s.startswith("CREATE TABLE STG_TR2000_")]
+    assert len(creates) == 20
+    keyed = [s for s in creates if "PRIMARY KEY" in s or "UNIQUE" in s]
+    assert len(keyed) >= 17
+    gate = OracleGate()
+    for create in keyed:
+        assert gate.check_statement(create) == [], create
 
 
 def _parse(statement: str) -> exp.Expression:
@@ -102,15 +141,18 @@ def test_every_statement_parses_as_oracle(oracle_statements) -> None:
 def test_identifiers_fit_and_are_not_reserved(oracle_statements) -> None:
     _, statements, _ = oracle_statements
     seen = set()
+    dictionary_queries = ("SELECT USER FROM DUAL", "SELECT privilege FROM session_")
     for statement in statements:
+        if statement.startswith(dictionary_queries):
+            continue  # the start-up privilege check reads Oracle's own views
         for identifier in _parse(statement).find_all(exp.Identifier):
             name = identifier.name
             seen.add(name)
-            assert len(name.encode()) <= MAX_IDENTIFIER_BYTES, statement
+            assert len(name.encode()) <= ORACLE_MODEL.identifier_max_bytes, statement
             assert not identifier.quoted, statement
             assert name.upper() not in RESERVED_WORDS, (name, statement)
-    assert "stg_tr2000_plants" in seen
-    assert "stg_molo_marina_locations" in seen or any(n.startswith("stg_molo_") for n in seen)
+    expected = {"STG_TR2000_PLANTS", "STG_MOLO_MARINA_LOCATIONS", "STG_STELLAR_ACCESSORIES"}
+    assert expected <= seen  # the identifiers of every tap were checked
 
 
 def test_types_are_valid_oracle_types(oracle_statements) -> None:
@@ -118,10 +160,10 @@ def test_types_are_valid_oracle_types(oracle_statements) -> None:
     ddl = "\n".join(s for s in statements if s.startswith("CREATE"))
     assert not re.search(r"VARCHAR2(?!\(\d+ CHAR\))", ddl), "lengthless VARCHAR2"
     assert not re.search(r"\b(DECIMAL|NUMERIC)\b", ddl), "scale-less DECIMAL"
-    for forbidden in ("DATETIME", "BOOLEAN", "UUID", " TEXT", "JSONB", " TIME,", "DOUBLE"):
-        assert forbidden not in ddl
-    plants = next(s for s in statements if s.startswith("CREATE TABLE stg_tr2000_plants "))
-    assert "plant_id NUMBER(38) NOT NULL" in plants or "plant_id VARCHAR2" in plants
+    for forbidden in ("DATETIME", "BOOLEAN", "UUID", "TEXT", "JSONB", "TIME", "DOUBLE"):
+        assert not re.search(rf"\w+ {forbidden}\b", ddl), forbidden
+    plants = next(s for s in statements if s.startswith("CREATE TABLE STG_TR2000_PLANTS "))
+    assert "PLANT_ID VARCHAR2(" in plants
     # every date-time property of every tap is a TIMESTAMP(6) column
     for catalog in catalogs.values():
         for entry in catalog["streams"]:
@@ -134,7 +176,7 @@ def test_types_are_valid_oracle_types(oracle_statements) -> None:
 def _lower_identifier(prop: str) -> str:
     from target_oracle_staging.names import to_identifier
 
-    return to_identifier(prop).lower()
+    return to_identifier(prop).upper()
 
 
 def test_merge_source_keeps_the_last_record_per_key(oracle_statements) -> None:
@@ -149,20 +191,26 @@ def test_merge_source_keeps_the_last_record_per_key(oracle_statements) -> None:
         using = tree.args["using"]
         window = next(using.find_all(exp.Window))
         assert window.this.key == "rownumber"
-        assert "ld__seq DESC" in window.sql(dialect="oracle")
+        assert "LD__SEQ DESC" in window.sql(dialect="oracle").upper()
         assert "ld__rn = 1" in merge
-        assert re.search(r"ON \(t\.\w+ = s\.\w+", merge)
+        assert re.search(r"ON \((t\.\w+ = s\.\w+|COALESCE\(t\.\w+)", merge)
 
 
-def test_overwrite_swaps_in_one_transaction(oracle_statements) -> None:
-    method, statements, _ = oracle_statements
-    if method != "overwrite":
-        return
-    delete_at = next(i for i, s in enumerate(statements) if s == "DELETE FROM stg_tr2000_plants")
-    insert = statements[delete_at + 1]
-    assert insert.startswith("INSERT INTO stg_tr2000_plants ")
-    assert "FROM stg_tr2000_plants__new" in insert
-    assert statements[delete_at + 2] == "DROP TABLE stg_tr2000_plants__new PURGE"
+def test_overwrite_swaps_in_one_transaction(tap_catalogs) -> None:
+    """DELETE and INSERT … SELECT of the swap commit together: no commit (and no DDL, which
+    commits on Oracle) between them; the swap table is dropped only afterwards."""
+    config = {"source_name": "TR2000", "load_method": "overwrite", "max_delete_share": 1}
+    transcript = dry_run_transcript(_messages_for(tap_catalogs["tap-tr2000"]), config)
+    sql = [e.sql if isinstance(e, Statement) else type(e).__name__ for e in transcript]
+    delete_at = sql.index("DELETE FROM STG_TR2000_PLANTS")
+    insert_at = next(i for i, s in enumerate(sql) if s.startswith("INSERT INTO STG_TR2000_PLANTS "))
+    commit_at = sql.index("Commit", delete_at)
+    assert delete_at < insert_at < commit_at
+    assert "FROM STG_TR2000_PLANTS__NEW" in sql[insert_at]
+    between = sql[delete_at + 1 : commit_at]
+    assert not any(s.startswith(("CREATE", "ALTER", "DROP")) for s in between), between
+    assert "Rollback" not in between
+    assert sql.index("DROP TABLE STG_TR2000_PLANTS__NEW PURGE") > commit_at
 
 
 def test_load_tables_are_global_temporary(oracle_statements) -> None:
@@ -193,10 +241,10 @@ def test_ddl_review_command_prints_oracle_ddl(tmp_path, capsys) -> None:
     )
     assert main([str(singer)]) == 0
     out = capsys.readouterr().out
-    assert "CREATE TABLE stg_plants (" in out
-    assert "plant_id NUMBER(38) NOT NULL" in out
-    assert "long_description CLOB" in out
-    assert "CREATE TABLE etl_control (" in out
+    assert "CREATE TABLE STG_PLANTS (" in out
+    assert "PLANT_ID NUMBER(38) NOT NULL" in out
+    assert "LONG_DESCRIPTION CLOB" in out
+    assert "CREATE TABLE ETL_CONTROL (" in out
     assert "MERGE" not in out
     for statement in filter(None, (s.strip() for s in out.split(";\n"))):
         _parse(statement)
@@ -236,10 +284,10 @@ def test_bulk_path_sets_input_sizes_and_uses_batch_errors() -> None:
     spec = build_table_spec(
         "items", {"properties": PROPS}, ["id"], prefix="STG_", schema=None, load_method=None
     )
-    dialect = OracleDialect()
+    dialect = OracleDialect(ORACLE_MODEL)
     connection, cursor = _autospec_connection([])
     rows = [[1, "a", dt.datetime(2024, 1, 1), dt.date(2024, 1, 1), 1, "n", 10]]
-    assert dialect.bulk_load(connection, "stg_items__ld", spec, rows) == []
+    assert dialect.bulk_load(connection, "STG_ITEMS__LD", spec, rows) == []
 
     sizes = cursor.setinputsizes.call_args.args
     columns = [c.name for c in dialect.load_columns(spec)]
@@ -251,9 +299,12 @@ def test_bulk_path_sets_input_sizes_and_uses_batch_errors() -> None:
     assert by_column["ID"] is oracledb.DB_TYPE_NUMBER
     sql, bound = cursor.executemany.call_args.args
     assert cursor.executemany.call_args.kwargs == {"batcherrors": True}
-    assert bound is rows
-    assert sql.startswith("INSERT INTO stg_items__ld (id, name, changed_at, day, active, notes")
+    assert bound == rows
+    # Bind plan: short binds first, the LONG-bound NOTES (over 4,000 bytes) last (ORA-24816).
+    assert sql.startswith("INSERT INTO STG_ITEMS__LD (ID, NAME, CHANGED_AT, DAY, ACTIVE, ")
+    assert columns[-1] == "NOTES"
     assert ":v7)" in sql
+    assert OracleGate().check_statement(sql) == []
     _parse(sql)
     cursor.close.assert_called_once()
 
@@ -278,10 +329,9 @@ def test_batch_errors_map_to_the_right_records_even_out_of_order() -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         target.listen(io.StringIO(to_lines(messages)))
 
+    statements = [e for e in session.transcript if isinstance(e, Statement)]
     reject_params = next(
-        params
-        for sql, params in zip(session.statements, session.parameters, strict=True)
-        if sql.startswith("INSERT INTO etl_rejects")
+        e.params for e in statements if e.sql.startswith("INSERT INTO ETL_REJECTS")
     )
     assert [(r["record_key"], r["code"]) for r in reject_params] == [
         ("id=2", "ORA-01722"),
@@ -290,9 +340,9 @@ def test_batch_errors_map_to_the_right_records_even_out_of_order() -> None:
     assert '"name":"n4"' in reject_params[1]["record_json"]
     assert reject_params[1]["source_location"] == "stream items, input line 5"
     control = next(
-        params
-        for sql, params in zip(session.statements, session.parameters, strict=True)
-        if sql.startswith("UPDATE etl_control")
+        e.params
+        for e in statements
+        if e.sql.startswith("UPDATE ETL_CONTROL") and "status = :status" in e.sql
     )
     assert (control["received"], control["loaded"], control["rejected"]) == (5, 3, 2)
     assert control["status"] == "SUCCESS"
@@ -367,10 +417,10 @@ def test_schema_evolution_on_oracle_adds_columns_and_widens_strings() -> None:
             record_message("items", {"id": 3, "name": "c", "CountryCode": "NO"}),
         ]
     )
-    assert "ALTER TABLE stg_items MODIFY (name VARCHAR2(200 CHAR))" in statements
-    assert "ALTER TABLE stg_items__ld MODIFY (name VARCHAR2(200 CHAR))" in statements
-    assert "ALTER TABLE stg_items ADD country_code VARCHAR2(2 CHAR)" in statements
-    assert "ALTER TABLE stg_items__ld ADD country_code VARCHAR2(2 CHAR)" in statements
+    assert "ALTER TABLE STG_ITEMS MODIFY (NAME VARCHAR2(200 CHAR))" in statements
+    assert "ALTER TABLE STG_ITEMS ADD (COUNTRY_CODE VARCHAR2(2 CHAR))" in statements
+    # The load table (a global temporary table) is recreated with the new shape.
+    assert "DROP TABLE STG_ITEMS__LD PURGE" in statements
     for statement in statements:
         _parse(statement)
 
@@ -378,7 +428,7 @@ def test_schema_evolution_on_oracle_adds_columns_and_widens_strings() -> None:
 def test_varchar2_to_clob_is_refused_with_a_clear_error() -> None:
     narrow = {"id": {"type": "integer"}, "note": {"type": ["null", "string"], "maxLength": 100}}
     huge = {**narrow, "note": {"type": ["null", "string"], "maxLength": 10000}}
-    with pytest.raises(Exception, match=r"stg_items\.NOTE: VARCHAR2\(100\) cannot become CLOB"):
+    with pytest.raises(Exception, match=r"VARCHAR2\(100 CHAR\).*CLOB"):
         dry_run(
             [
                 schema_message("items", narrow, ["id"]),
@@ -399,6 +449,56 @@ def test_ddl_command_reads_a_discovered_catalog_from_stdin(tap_catalogs) -> None
         check=True,
         env={**os.environ, "MELTANO_EXTRACTOR_NAME": "tap-stellar-s3"},
     )
-    creates = [s for s in result.stdout.split(";\n") if "CREATE TABLE stg_stellar_" in s]
+    creates = [s for s in result.stdout.split(";\n") if "CREATE TABLE STG_STELLAR_" in s]
     assert len(creates) == len(tap_catalogs["tap-stellar-s3"]["streams"])
-    assert "CREATE GLOBAL TEMPORARY TABLE stg_stellar_" in result.stdout
+    assert "CREATE GLOBAL TEMPORARY TABLE STG_STELLAR_" in result.stdout
+
+
+def test_ddl_command_check_refuses_what_oracle_would(tmp_path, capsys) -> None:
+    """--check: a key over the limit on 2 KB blocks is listed with ORA-01450, exit 1."""
+    singer = tmp_path / "schemas.jsonl"
+    props = {"Code": {"type": "string", "maxLength": 400}, "Name": {"type": "string"}}
+    singer.write_text(to_lines([schema_message("codes", props, ["Code"])]))
+    assert main([str(singer), "--check"]) == 0
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"oracle_block_size": 2048}))
+    with pytest.raises(Exception, match=r"ORA-01450|index key limit"):
+        main([str(singer), "--check", "--config", str(config)])
+
+
+@pytest.mark.parametrize(
+    ("schema", "privileges", "missing"),
+    [
+        (None, ["CREATE SESSION"], "CREATE ANY TABLE"),
+        ("STAGING", ["CREATE SESSION", "CREATE ANY TABLE"], "ALTER ANY TABLE, DROP ANY TABLE"),
+        (None, ["CREATE SESSION", "CREATE TABLE"], None),
+        (
+            "STAGING",
+            [
+                f"{v} ANY TABLE"
+                for v in ("CREATE", "ALTER", "DROP", "SELECT", "INSERT", "UPDATE", "DELETE")
+            ],
+            None,
+        ),
+    ],
+)
+def test_missing_privileges_fail_before_any_ddl(schema, privileges, missing) -> None:
+    config = {"dry_run_dialect": "oracle", **({"default_target_schema": schema} if schema else {})}
+    target = TargetOracleStaging(config=config)
+    session = target.run.session
+    session.answers = {
+        "SELECT USER FROM DUAL": [("ETL",)],
+        "FROM session_privs": [(p,) for p in privileges],
+    }
+    messages = [schema_message("items", PROPS, ["id"]), record_message("items", {"id": 1})]
+    with contextlib.redirect_stdout(io.StringIO()):
+        if missing is None:
+            target.listen(io.StringIO(to_lines(messages)))
+            return
+        with pytest.raises(PermissionError) as caught:
+            target.listen(io.StringIO(to_lines(messages)))
+    assert f"Oracle user ETL cannot load schema {schema or 'ETL'}" in str(caught.value)
+    assert missing in str(caught.value)
+    assert not any(
+        isinstance(e, Statement) and e.sql.startswith("CREATE") for e in session.transcript
+    )

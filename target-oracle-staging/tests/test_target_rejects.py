@@ -44,12 +44,10 @@ def test_bad_rows_are_rejected_and_the_rest_loads(database: Database) -> None:
     records = [
         {"id": 1, "qty": 5, "name": "ok"},
         {"id": 2, "qty": "five", "name": "not an integer"},  # refused by the converter
-        {"id": 3, "qty": 2**70, "name": "out of range"},  # refused by the database (BIGINT)
+        {"id": 3, "qty": 10**40, "name": "out of range"},  # NUMBER(38) holds 38 digits
         {"id": None, "qty": 1, "name": "null key"},  # refused by the database (NOT NULL)
         {"id": 5, "qty": 7, "name": "ok too"},
     ]
-    if database.kind == "oracle":  # NUMBER(38) holds 2**70; a 39-digit number does not
-        records[2]["qty"] = 10**40
     config = {**database.config, "max_rejects": 3, "batch_size_rows": 100}
     run = run_target(config, _stream(records))
 

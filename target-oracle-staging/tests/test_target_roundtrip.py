@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+import pytest
 from target_oracle_staging.testing import Database, record_message, run_target, schema_message
 
 PROPERTIES = {
@@ -79,7 +80,7 @@ def test_every_type_round_trips(database: Database) -> None:
     assert _as_json(first[9]) == {"depth": {"list": [1, 2.5, "x"], "none": None}}
     assert _as_json(first[10]) == ["a", "ø"]
 
-    assert second[1] == ""  # an empty string is not NULL
+    assert second[1] is None  # '' is NULL, as Oracle stores it (oracle_parity, the default)
     assert second[2] is None
     assert Decimal(str(second[3])) == Decimal("-0.0001")
     assert second[6] == dt.datetime(2024, 3, 1, 5, 30)
@@ -88,3 +89,14 @@ def test_every_type_round_trips(database: Database) -> None:
     assert _as_json(second[10]) == []
 
     assert third[1:] == (None,) * 10
+
+
+def test_without_oracle_parity_an_empty_string_stays_empty(database: Database) -> None:
+    if database.kind == "oracle":
+        pytest.skip("Oracle itself stores '' as NULL")
+    config = {**database.config, "oracle_parity": False}
+    props = {"id": {"type": "integer"}, "label": {"type": ["string", "null"]}}
+    records = [record_message("plain", {"id": 1, "label": ""})]
+    run_target(config, [schema_message("plain", props, ["id"]), *records])
+    table = database.table(f"{database.prefix}PLAIN")
+    assert database.rows(f"select label from {table}") == [("",)]
