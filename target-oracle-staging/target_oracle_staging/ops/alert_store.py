@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import oracle
 
 from target_oracle_staging.ops.evaluate import Breach, utc_now
 from target_oracle_staging.ops.ledger import ALERTS, LedgerReader, Row
@@ -13,6 +14,8 @@ MESSAGE_LIMIT = 1000  # characters; 4 bytes each under AL32UTF8 still fit VARCHA
 MAX_ATTEMPTS = 3  # deliveries of one alert tried at most this often (once per evaluation)
 
 SENT, FAILED, NOT_CONFIGURED = "SENT", "FAILED", "NONE"
+# NUMBER(38,6) on Oracle (SQLAlchemy would write the ANSI NUMERIC), NUMERIC/DECIMAL elsewhere.
+FIGURE = sa.Numeric(38, 6).with_variant(oracle.NUMBER(38, 6), "oracle")
 
 
 def alerts_table(metadata: sa.MetaData) -> sa.Table:
@@ -30,8 +33,8 @@ def alerts_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("stream_name", sa.String(256)),
         sa.Column("table_name", sa.String(128)),
         sa.Column("metric", sa.String(64), nullable=False),
-        sa.Column("metric_value", sa.Numeric(38, 6)),
-        sa.Column("threshold_value", sa.Numeric(38, 6)),
+        sa.Column("metric_value", FIGURE),
+        sa.Column("threshold_value", FIGURE),
         sa.Column("message", sa.String(MESSAGE_LIMIT)),
         sa.Column("raised_at", sa.TIMESTAMP(), nullable=False),
         sa.Column("email_status", sa.String(16)),
