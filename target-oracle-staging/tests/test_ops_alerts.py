@@ -350,3 +350,33 @@ def database_kind_duckdb(duckdb_path: Path):
     database = Database("duckdb", {"database_path": str(duckdb_path)}, f"duckdb:///{duckdb_path}")
     yield database
     database.dispose()
+
+
+def test_missing_create_privilege_is_one_line(pg_url, monkeypatch, capsys) -> None:
+    database = Database(
+        "postgresql",
+        {"sqlalchemy_url": pg_url.url, "default_target_schema": pg_url.schema},
+        pg_url.url,
+    )
+    _run(database, _messages(bad=1), max_rejects=10)
+    database.dispose()
+    # A role that can read the ledger but not create ETL_ALERTS in its schema.
+    role = f"ops_ro_{pg_url.schema[2:]}"
+    admin = sa.create_engine(pg_url.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE ROLE {role} LOGIN"))
+        conn.execute(sa.text(f"GRANT USAGE ON SCHEMA {pg_url.schema} TO {role}"))
+        conn.execute(sa.text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {pg_url.schema} TO {role}"))
+    url = sa.engine.make_url(pg_url.url).set(username=role)
+    monkeypatch.setenv("ETL_OPS_SQLALCHEMY_URL", url.render_as_string(hide_password=False))
+    try:
+        code = alerts_main(["--schema", pg_url.schema])
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP OWNED BY {role}"))
+            conn.execute(sa.text(f"DROP ROLE {role}"))
+        admin.dispose()
+    assert code == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("target-oracle-staging-alerts: error: cannot create ETL_ALERTS in ")
+    assert "permission denied for schema" in line

@@ -7,6 +7,7 @@ import typing as t
 import sqlalchemy as sa
 from sqlalchemy.dialects import oracle
 
+from target_oracle_staging.ops.db import DatabaseError
 from target_oracle_staging.ops.evaluate import Breach, utc_now
 from target_oracle_staging.ops.ledger import ALERTS, LedgerReader, Row
 
@@ -56,12 +57,29 @@ class AlertStore:
         if table is not None:
             return table
         created = alerts_table(sa.MetaData(schema=self.reader.database.schema))
-        created.create(self.engine, checkfirst=True)
+        try:
+            created.create(self.engine, checkfirst=True)
+        except sa.exc.DatabaseError as exc:
+            # Another evaluation may have created it between the check and the CREATE.
+            self.reader.forget(ALERTS)
+            if self.reader.table(ALERTS) is None:  # a real failure (privileges, ...)
+                database = self.reader.database
+                cause = (str(exc.orig or exc).strip().splitlines() or [""])[0]
+                msg = f"cannot create {ALERTS.upper()} in {database.shown}: {cause}"
+                raise DatabaseError(msg) from None
         self.reader.forget(ALERTS)
         return self.reader.require(ALERTS)
 
     def record(self, breaches: list[Breach]) -> list[str]:
         """Insert the breaches not recorded before; returns the ids of the new ones."""
+        try:
+            return self._record(breaches)
+        except sa.exc.IntegrityError:
+            # Two pipelines ending together evaluate the same ledger: the other one recorded
+            # some of these first (the primary key said so). Read again and insert the rest.
+            return self._record(breaches)
+
+    def _record(self, breaches: list[Breach]) -> list[str]:
         table = self.ensure_table()
         new: list[str] = []
         with self.engine.begin() as conn:
