@@ -94,6 +94,8 @@ def test_report_numbers_match_the_ledger(database: Database, tmp_path: Path, cap
     for r in control:
         for field in ("records_received", "records_loaded", "records_rejected"):
             assert cells.values[("runs", r["run_id"], None, field)] == str(r[field])
+        if r.get("host_name"):  # a ledger with the newer C4 columns shows where each run ran
+            assert cells.values[("runs", r["run_id"], None, "host_name")].startswith(r["host_name"])
     for s in _ledger_rows(database, "ETL_STREAM_LOG"):
         for field in ("records_received", "records_inserted", "records_rejected"):
             assert cells.values[("streams", s["run_id"], s["stream_name"], field)] == str(s[field])
