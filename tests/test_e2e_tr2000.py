@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import sqlalchemy as sa
 
 pytestmark = pytest.mark.e2e
 
@@ -88,3 +89,53 @@ def test_incremental_and_full_refresh_through_meltano(meltano, tr2000_server) ->
     assert third.returncode == 0, third.stderr[-3000:]
     assert tr2000_server.count(r"^/plants/110/pcs$") == 1
     assert tr2000_server.count(r"^/plants/34/pcs$") == 1
+
+
+@pytest.mark.parametrize("database", ["duckdb", "postgresql"])
+def test_empty_key_parts_load_and_a_second_run_changes_no_count(
+    meltano, tr2000_server, request, database
+) -> None:
+    """MDS references whose key part `Area` is empty ('' is NULL, as on Oracle): every row
+    lands, none is rejected, and loading the same data again changes no count (null-safe
+    upsert: no duplicates)."""
+    env = _env(tr2000_server.base_url)
+    args = ["run", "tap-tr2000", "target-oracle-staging"]
+    if database == "postgresql":
+        pg = request.getfixturevalue("pg_url")
+        env["TARGET_ORACLE_STAGING_DEFAULT_TARGET_SCHEMA"] = pg.schema
+        args = ["--environment=ci", *args]
+        engine = sa.create_engine(pg.url)
+
+        def query(sql: str) -> list[tuple]:
+            with engine.connect() as conn:
+                conn.execute(sa.text(f"SET search_path TO {pg.schema}"))
+                return [tuple(r) for r in conn.execute(sa.text(sql))]
+    else:
+        path = meltano.env["TARGET_ORACLE_STAGING_DATABASE_PATH"]
+
+        def query(sql: str) -> list[tuple]:
+            with duckdb.connect(path, read_only=True) as conn:
+                return conn.execute(sql).fetchall()
+
+    def counts() -> dict[str, int]:
+        tables = [
+            "stg_tr2000_issue_mds_references",
+            "stg_tr2000_issues",
+            "stg_tr2000_pcs",
+            "stg_tr2000_pcs_headers",
+        ]
+        return {t: query(f"select count(*) from {t}")[0][0] for t in tables}
+
+    first = meltano.run(*args, **env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = counts()
+    empty_area = query("select count(*) from stg_tr2000_issue_mds_references where area is null")
+    assert empty_area[0][0] > 0
+    again = meltano.run(*args[:-2], "--full-refresh", *args[-2:], **env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert counts() == before
+    assert query("select count(*) from etl_rejects") == [(0,)]
+    assert query("select status from etl_control order by started_at") == [
+        ("SUCCESS",),
+        ("SUCCESS",),
+    ]
