@@ -86,6 +86,9 @@ class RunContext:
         self.max_rejects = int(config.get("max_rejects") or 0)
         share = config.get("max_delete_share")
         self.max_delete_share = DEFAULT_MAX_DELETE_SHARE if share is None else float(share)
+        if not 0 <= self.max_delete_share <= 1:
+            msg = f"max_delete_share must be between 0 and 1, got {share!r}"
+            raise ValueError(msg)
         self.streams: dict[str, StreamStats] = {}
         self.sinks: list[StagingSink] = []
         self.overwrites: dict[str, TableSpec] = {}

@@ -100,7 +100,8 @@ CONFIG_JSONSCHEMA = th.PropertiesList(
     ),
     th.Property(
         "max_delete_share",
-        th.NumberType,
+        # A number, or its text: Meltano 4.4 passes fractional settings as strings.
+        th.CustomType({"type": ["number", "string"], "pattern": r"^(0(\.\d+)?|1(\.0+)?)$"}),
         default=0.5,
         description="Largest share of a table's rows one run may retire (ACTIVATE_VERSION) or "
         "overwrite away; a run that would remove more fails that stream and keeps the rows. "
