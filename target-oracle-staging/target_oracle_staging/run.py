@@ -15,6 +15,7 @@ import uuid
 from target_oracle_staging.connector import StagingConnector
 from target_oracle_staging.dialects import constant_param
 from target_oracle_staging.ledger import Ledger, RunIdentity, StreamStats
+from target_oracle_staging.progress import DEFAULT_INTERVAL_SECONDS, Progress
 from target_oracle_staging.tables import TableSpec, default_table_prefix, source_name_from_env
 
 if t.TYPE_CHECKING:
@@ -37,6 +38,11 @@ class MassDeleteError(RuntimeError):
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def redact_urls(text: str) -> str:
+    """URL passwords (`scheme://user:password@host`) replaced by ***."""
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
 
 
 class StateKeeper:
@@ -94,17 +100,28 @@ class RunContext:
         self.overwrites: dict[str, TableSpec] = {}
         self.pending_versions: dict[str, tuple[StagingSink, int]] = {}
         self.state = StateKeeper(self.all_committed)
+        interval = config.get("progress_interval_seconds")
+        self.progress = Progress(DEFAULT_INTERVAL_SECONDS if interval is None else float(interval))
         self._started = False
         self._session: t.Any = None
         self._ledger: Ledger | None = None
         self._secrets = [str(config[name]) for name in SECRET_SETTINGS if config.get(name)]
+        self._password_secrets = [
+            str(config[name]) for name in SECRET_SETTINGS if config.get(name) and "url" not in name
+        ]
 
     # -- secrets -----------------------------------------------------------------------------
     def redact(self, text: str) -> str:
         """Remove secret setting values (and URL passwords) from text bound for logs/ledger."""
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+        return redact_urls(text)
+
+    def redact_passwords(self, text: str) -> str:
+        """Passwords only: a URL stays readable with its password replaced (error lines)."""
+        for secret in self._password_secrets:
+            text = text.replace(secret, "***")
+        return redact_urls(text)
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -179,6 +196,7 @@ class RunContext:
         self.batch_time = _utc_now()
         self.ledger.heartbeat(self.run_id)
         self.state.flush()
+        self.progress.batch_done(self.streams.values())
 
     # -- state -------------------------------------------------------------------------------
     @property

@@ -108,6 +108,13 @@ CONFIG_JSONSCHEMA = th.PropertiesList(
         "1 allows any deletion.",
     ),
     th.Property(
+        "progress_interval_seconds",
+        th.CustomType({"type": ["number", "string"]}),
+        default=10,
+        description="Seconds between progress lines (rows loaded and rejected per stream, rows/s); "
+        "0 logs one after every batch.",
+    ),
+    th.Property(
         "require_sync_completed",
         th.BooleanType,
         default=False,

@@ -235,7 +235,7 @@ class StagingSink(SQLSink[StagingConnector]):
         stats.rejected += len(rejects)
         run.ledger.write_rejects(run.run_id, rejects)
         run.ledger.update_stream(run.run_id, stats)
-        self.logger.info(
+        self.logger.debug(  # the run's progress line says it every ~10 s
             "Loaded %d rows into %s (%d rejected) in %.2fs",
             received - len(rejects),
             self.dialect.table_ref(self.spec),

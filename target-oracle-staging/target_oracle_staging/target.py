@@ -6,16 +6,18 @@ import difflib
 import logging
 import re
 import signal
+import sys
 import threading
 import time
 import typing as t
 
 from singer_sdk.sql import SQLTarget
 
+from target_oracle_staging.errors import describe_failure
 from target_oracle_staging.hooks import post_load_statements
 from target_oracle_staging.ledger import FAILED, INCOMPLETE, SUCCESS
 from target_oracle_staging.reader import BeforeSchemaError, InputError, StagingReader, preview
-from target_oracle_staging.run import RunContext
+from target_oracle_staging.run import RunContext, redact_urls
 from target_oracle_staging.settings import CONFIG_JSONSCHEMA
 from target_oracle_staging.sink import StagingSink
 
@@ -39,8 +41,26 @@ class TargetOracleStaging(SQLTarget):
     message_reader_class = StagingReader
     config_jsonschema = CONFIG_JSONSCHEMA
 
+    _current: t.ClassVar[TargetOracleStaging | None] = None  # for invoke's one-line error
+
+    @classmethod
+    def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
+        """The CLI: a failure ends with one line naming the setting and the cause (no
+        secret); the traceback is logged at debug level."""
+        try:
+            super().invoke(**kwargs)
+        except Exception as exc:
+            target = cls._current
+            config = target.config if target is not None else {}
+            redact = target.run.redact_passwords if target is not None else redact_urls
+            connected = bool(target is not None and target.run.started)
+            cls.logger.debug("Traceback of the failure", exc_info=True)
+            cls.logger.error(describe_failure(exc, config, redact, connected=connected))
+            sys.exit(1)
+
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
+        TargetOracleStaging._current = self
         self.max_parallelism = 1  # one database session, batches in arrival order
         self._warn_unknown_settings()
         self.run = RunContext(self.config, self.target_connector)
@@ -216,6 +236,7 @@ class TargetOracleStaging(SQLTarget):
             if incomplete:
                 raise IncompleteInputError(incomplete)
             self._post_load_hook()
+            run.progress.summary(run.streams.values())
             run.ledger.end_run(
                 run.run_id,
                 SUCCESS,
@@ -291,8 +312,13 @@ class TargetOracleStaging(SQLTarget):
                 error,
                 source_complete=run.state.sync_completed is not None,
             )
-        except Exception:
-            self.logger.exception("Could not record the failure in ETL_CONTROL")
+        except Exception as ledger_error:
+            # One line (the original error is what the user must see); details at debug.
+            self.logger.warning(
+                "Could not record the failure in ETL_CONTROL: %s",
+                run.redact(str(ledger_error).splitlines()[0] if str(ledger_error) else ""),
+            )
+            self.logger.debug("Ledger write failure", exc_info=True)
         finally:
             run.close()
 

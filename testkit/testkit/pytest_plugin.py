@@ -151,3 +151,11 @@ def meltano(tmp_path: Path) -> MeltanoProject:
         "DBT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),  # dbt reads what the target wrote
     }
     return MeltanoProject(root=REPO_ROOT, env=env)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, everything that runs the repository's Meltano project shares its
+    `.meltano/run` folder and dbt's `transform/target`: one worker runs those in turn."""
+    for item in items:
+        if item.get_closest_marker("e2e") or "meltano" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("meltano-project"))
