@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
@@ -17,8 +18,21 @@ ON_BAD_ROW_CHOICES = ("fail", "skip", "keep")
 EXTRA_PROPERTY = "_sdc_extra"
 
 
+# In typed (non-string) columns these are null in every table; string columns keep them as text
+# unless their spec lists them (MOLO's tables do).
+TYPED_NULL_TOKENS = frozenset({"NULL", "null", "N/A", "NONE"})
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def check_header(header: list[str], where: str) -> list[str]:
     names = [name.strip() for name in header]
+    control = next((name for name in names if CONTROL_CHARACTERS.search(name)), None)
+    if control is not None:
+        msg = (
+            f"{where}, line 1: the header holds NUL or control characters (near "
+            f"{control[:40]!r}): the member is not CSV text (binary, UTF-16 or damaged)"
+        )
+        raise ExportError(msg)
     empty = [index + 1 for index, name in enumerate(names) if not name]
     if empty:
         msg = f"{where}, line 1: header has empty column names at positions {empty}"
@@ -78,6 +92,15 @@ class RowPlan:
         spec_names: set[str] = set()
         table_nulls = spec.null_tokens if spec else ("",)
         if spec is not None:
+            missing_key = [name for name in spec.key if name not in position]
+            if missing_key:
+                # Without its key a member cannot be a snapshot of the table (e.g. a data row
+                # where the header should be, or another table's file under this name).
+                msg = (
+                    f"{where}, line 1: the header lacks the key column(s) {missing_key} of "
+                    f"table {spec.stream}; it has {names[:8]}{' ...' if len(names) > 8 else ''}"
+                )
+                raise ExportError(msg)
             missing = [c.name for c in spec.columns if c.name not in position]
             if missing:
                 logger.warning("%s: columns %s are missing; they load as null", where, missing)
@@ -86,6 +109,8 @@ class RowPlan:
                 nulls = frozenset(
                     column.null_tokens if column.null_tokens is not None else table_nulls
                 )
+                if column.type != "string":
+                    nulls |= TYPED_NULL_TOKENS
                 slots.append(
                     _Slot(
                         name=column.name,

@@ -44,6 +44,25 @@ class _Capture(io.TextIOWrapper):
         return self.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
 
 
+def run_tap_failing(
+    tap_class: Any,
+    config: dict[str, Any],
+    *,
+    state: dict[str, Any] | None = None,
+) -> tuple[Exception, TapOutput]:
+    """Run a tap that must fail; returns the exception and what it wrote before failing."""
+    capture = _Capture()
+    with contextlib.redirect_stdout(capture):
+        try:
+            tap = tap_class(config=config, state=state, validate_config=True)
+            tap.sync_all()
+        except Exception as exc:
+            sys.stdout.flush()
+            return exc, TapOutput.parse(capture.text())
+    msg = f"{tap_class.name} was expected to fail but ended normally"
+    raise AssertionError(msg)
+
+
 def run_tap(
     tap_class: Any,
     config: dict[str, Any],
