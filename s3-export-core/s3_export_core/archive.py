@@ -76,6 +76,10 @@ class Archive(Protocol):
         """Read what is left of the archive and check its end (called before any activation)."""
         ...
 
+    def member_path(self, name: str) -> str:
+        """The path in the archive that open_member(name) opened (it may sit in another folder)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -115,6 +119,7 @@ class ZipArchive:
     def __init__(self, handle: BinaryIO, location: str) -> None:
         self._handle = handle
         self._location = location
+        self._paths: dict[str, str] = {}
         try:
             self._zip = zipfile.ZipFile(handle)
         except zipfile.BadZipFile as exc:
@@ -137,10 +142,14 @@ class ZipArchive:
             # zipfile would silently pick the last one: which copy is the table is unknown.
             msg = f"{self._location}: {name} is ambiguous, the ZIP holds {len(matches)}: {matches}"
             raise ExportError(msg)
+        self._paths[member_basename(name)] = matches[0]
         try:
             return self._zip.open(matches[0])  # type: ignore[return-value]
         except ARCHIVE_ERRORS as exc:
             raise damaged(f"{self._location} member {matches[0]}", exc) from exc
+
+    def member_path(self, name: str) -> str:
+        return self._paths.get(member_basename(name), name)
 
     def finish(self) -> None:
         # Each member's CRC is checked by zipfile as it is read to its end.
@@ -287,6 +296,9 @@ class TarGzArchive:
                 self._spool(member)
         return None
 
+    def member_path(self, name: str) -> str:
+        return self._seen_basenames.get(member_basename(name), name)
+
     def finish(self) -> None:
         """Read to the end: duplicates, the end-of-archive marker, the gzip CRC and length."""
         if self._finished or self._tar is None:
@@ -344,6 +356,9 @@ class GzipCsvArchive:
 
     def finish(self) -> None:
         return None
+
+    def member_path(self, name: str) -> str:
+        return self._name
 
     def close(self) -> None:
         return None

@@ -65,7 +65,9 @@ class S3Storage:
                     key=item["Key"],
                     size=int(item["Size"]),
                     etag=item["ETag"].strip('"'),
-                    last_modified=item["LastModified"],
+                    # S3's resolution is the second (HEAD's HTTP date has no more); some
+                    # S3-compatible servers list milliseconds, which would make ties rarer.
+                    last_modified=item["LastModified"].replace(microsecond=0),
                     storage_class=item.get("StorageClass") or "STANDARD",
                 )
 

@@ -74,6 +74,7 @@ class SnapshotStream(Stream):
         self._fast_path = False
         self._version_to_activate: int | None = None
         self._read_to_the_end = False
+        self._member_path = member
 
     # Sync lifecycle -------------------------------------------------------------------------
 
@@ -143,7 +144,10 @@ class SnapshotStream(Stream):
             )
             return
         self._binary = binary
-        where = f"{snapshot.location} member {self.member}"
+        path = self._member_path = tap.archive.member_path(self.member)
+        if path != self.member:
+            self.logger.info("Stream %s: %s is read from %s", self.name, self.member, path)
+        where = f"{snapshot.location} member {path}"
         lines = LineCounter()
         rows = iter_csv(binary, where, lines)
         first = next(rows, None)
@@ -163,7 +167,7 @@ class SnapshotStream(Stream):
             self._add_string_columns(self._plan.extra_columns)
         metadata = {
             "_sdc_source_key": snapshot.key,
-            "_sdc_source_member": self.member,
+            "_sdc_source_member": path,
             "_sdc_snapshot_at": snapshot.taken_at.isoformat(),
         }
         self._records = self._plan.records(rows, metadata, lines)
@@ -226,7 +230,7 @@ class SnapshotStream(Stream):
             self.name,
             counts.rows,
             snapshot.location,
-            self.member,
+            self._member_path,
             counts.skipped,
             counts.kept_with_problems,
             counts.blank_lines,

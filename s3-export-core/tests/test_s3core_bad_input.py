@@ -181,3 +181,18 @@ def test_cli_exits_non_zero_with_the_location_on_its_last_line(tmp_path, case_id
     assert str(path) in last
     assert "Traceback" not in result.stderr
     assert '"type":"ACTIVATE_VERSION"' not in result.stdout.replace(" ", "")
+
+
+def test_tables_under_another_folder_load_and_say_from_where(tmp_path, caplog):
+    from testkit.marina.corpus import good_member, tar_gz_bytes
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    data = tar_gz_bytes([("export/tables/holidays.csv", good_member("stellar", "holidays"))])
+    (folder / "prod_resilient_2025-12-21_07_01-DATA.sql.gz").write_bytes(data)
+    with caplog.at_level(logging.INFO):
+        output = run_tap(TapStellarS3, {"local_path": str(folder)})
+    records = output.records["holidays"]
+    assert len(records) == ROWS
+    assert {r["_sdc_source_member"] for r in records} == {"export/tables/holidays.csv"}
+    assert "data/holidays.csv is read from export/tables/holidays.csv" in caplog.text

@@ -29,9 +29,11 @@ from typing import Any
 from testkit.marina.generator import Quirks, export_key, load_spec, write_member
 
 WHEN = {"molo": datetime(2025, 12, 21, 5, 0, 3), "stellar": datetime(2025, 12, 21, 7, 1)}
-# The damaged table and a good companion in the same export, per kind.
+# The damaged table and a good companion in the same export, per kind. The companion syncs
+# first (streams sync in alphabetical order), so each case shows that a member that was read
+# and found good is not activated either.
 DAMAGED = {"molo": "piers", "stellar": "accessory_options"}
-COMPANION = {"molo": "slip_types", "stellar": "holidays"}
+COMPANION = {"molo": "marina_locations", "stellar": "accessories"}
 ROWS = 5
 
 

@@ -14,6 +14,7 @@ from typing import Any
 @dataclass
 class TapOutput:
     messages: list[dict[str, Any]]
+    text: str = ""
     records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
     activated: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -21,7 +22,9 @@ class TapOutput:
 
     @classmethod
     def parse(cls, text: str) -> TapOutput:
-        output = cls(messages=[json.loads(line) for line in text.splitlines() if line.strip()])
+        output = cls(
+            messages=[json.loads(line) for line in text.splitlines() if line.strip()], text=text
+        )
         for message in output.messages:
             kind = message["type"]
             if kind == "RECORD":
