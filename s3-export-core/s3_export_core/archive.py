@@ -28,6 +28,7 @@ from pathlib import PurePosixPath
 from typing import BinaryIO, Protocol
 
 from s3_export_core.errors import ExportError
+from s3_export_core.progress import CountingReader, Progress
 from s3_export_core.selection import Snapshot
 from s3_export_core.storage import Storage
 
@@ -378,16 +379,31 @@ def _gzip_original_name(head: bytes) -> str | None:
     return head[start:end].decode("latin-1") or None
 
 
-def open_archive(storage: Storage, snapshot: Snapshot, wanted: set[str] | None) -> Archive:
-    """Open the snapshot according to its content. `wanted` = member basenames worth spooling."""
+def open_archive(
+    storage: Storage,
+    snapshot: Snapshot,
+    wanted: set[str] | None,
+    progress: Progress | None = None,
+) -> Archive:
+    """Open the snapshot according to its content. `wanted` = member basenames worth spooling.
+
+    With `progress`, the compressed bytes read through the archive's handle are counted.
+    """
     head = storage.read_range(snapshot.info, 0, PEEK_BYTES)
     kind = detect_format(head, snapshot.location)
     logger.info("Snapshot %s holds a %s archive", snapshot.location, kind)
+
+    def counted(handle: BinaryIO) -> BinaryIO:
+        if progress is None:
+            return handle
+        progress.total_bytes = snapshot.info.size
+        return CountingReader(handle, progress)  # type: ignore[return-value]
+
     if kind == "zip":
-        return ZipArchive(storage.open_seekable(snapshot.info), snapshot.location)
+        return ZipArchive(counted(storage.open_seekable(snapshot.info)), snapshot.location)
 
     def open_stream() -> BinaryIO:
-        return storage.open_sequential(snapshot.info)
+        return counted(storage.open_sequential(snapshot.info))
 
     if kind == "tar.gz":
         return TarGzArchive(open_stream, snapshot.location, wanted)

@@ -12,10 +12,12 @@ from typing import Any
 from s3_export_core.coerce import Converter, converter_for, fast_expression
 from s3_export_core.csvread import LineCounter
 from s3_export_core.errors import ExportError
+from s3_export_core.progress import TICK_EVERY_ROWS
 from s3_export_core.specs import ColumnSpec, TableSpec
 
 ON_BAD_ROW_CHOICES = ("fail", "skip", "keep")
 EXTRA_PROPERTY = "_sdc_extra"
+TICK_MASK = TICK_EVERY_ROWS - 1
 
 
 # In typed (non-string) columns these are null in every table; string columns keep them as text
@@ -202,6 +204,7 @@ class RowPlan:
         rows: Iterator[tuple[int, list[str]]],
         metadata: dict[str, Any],
         lines: LineCounter,
+        tick: Callable[[int], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
         width = self.width
         counts = self.counts
@@ -233,6 +236,8 @@ class RowPlan:
             elif keep:
                 record[EXTRA_PROPERTY] = None
             counts.rows += 1
+            if tick is not None and not counts.rows & TICK_MASK:
+                tick(counts.rows)
             yield record
 
     def _problem(self, line: int, text: str) -> str:

@@ -170,7 +170,11 @@ class SnapshotStream(Stream):
             "_sdc_source_member": path,
             "_sdc_snapshot_at": snapshot.taken_at.isoformat(),
         }
-        self._records = self._plan.records(rows, metadata, lines)
+        progress = tap.progress
+        name = self.name
+        self._records = self._plan.records(
+            rows, metadata, lines, tick=lambda count: progress.tick(name, count)
+        )
         self._fast_path = self._can_write_directly()
 
     def _add_string_columns(self, names: list[str]) -> None:
@@ -236,6 +240,7 @@ class SnapshotStream(Stream):
             counts.blank_lines,
         )
         self._read_to_the_end = True
+        self._snapshot_tap.progress.stream_done(counts.rows)
 
     # Output ---------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 import typing as t
@@ -15,6 +16,7 @@ from singer_sdk import Tap
 from s3_export_core.archive import Archive, member_basename, open_archive
 from s3_export_core.csvread import iter_csv
 from s3_export_core.errors import ExportError
+from s3_export_core.progress import Progress
 from s3_export_core.records import check_header
 from s3_export_core.selection import KeyPattern, Snapshot, named_snapshot, select_snapshot
 from s3_export_core.settings import snapshot_settings
@@ -89,7 +91,19 @@ class SnapshotTap(Tap):
             for stream in self.streams.values()
             if isinstance(stream, SnapshotStream) and stream.selected
         }
-        return open_archive(self.storage, self.snapshot, wanted)
+        return open_archive(self.storage, self.snapshot, wanted, self.progress)
+
+    @cached_property
+    def progress(self) -> Progress:
+        interval = self.config.get("progress_interval_seconds")
+        return Progress(self.logger, 10.0 if interval is None else float(interval))
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The SDK's METRIC lines (one JSON line per stream and timer) are off the default output;
+        # the progress lines say the same in a readable form. `sdk_metrics` turns them back on.
+        metrics = logging.getLogger("singer_sdk.metrics")
+        metrics.setLevel(logging.INFO if self.config.get("sdk_metrics") else logging.WARNING)
 
     # Command line -------------------------------------------------------------------------------
 
@@ -130,6 +144,8 @@ class SnapshotTap(Tap):
                 raise ExportError(self._nothing_found_message(missing))
         for stream in read:
             stream.activate()
+        if "archive" in self.__dict__:
+            self.progress.summary(self.name, self.snapshot.location)
         self.state[SYNC_COMPLETED] = {
             "tap": self.name,
             "at": datetime.now(tz=UTC).isoformat().replace("+00:00", "Z"),
