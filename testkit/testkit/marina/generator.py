@@ -285,6 +285,7 @@ def write_stellar_tar_gz(
     quirks: Quirks | None = None,
     streams: set[str] | None = None,
     unlisted: bool = True,
+    pattern_rows: int | None = None,
 ) -> ExportSummary:
     """A Stellar export: gzip-compressed tar with data/<table>.csv (named *.sql.gz in S3)."""
     quirks = quirks or Quirks()
@@ -303,7 +304,7 @@ def write_stellar_tar_gz(
             with tempfile.TemporaryFile() as spool:
                 if isinstance(table, dict):
                     summary.members[table["stream"]] = member
-                    write_member(spool, "stellar", table, rows, quirks, seed, summary)
+                    write_member(spool, "stellar", table, rows, quirks, seed, summary, pattern_rows)
                 else:
                     _write_unlisted(spool, table, 3)
                 info = tarfile.TarInfo(member)
