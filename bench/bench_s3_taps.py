@@ -7,6 +7,8 @@
   reading the same CSV as a plain object (it cannot open ZIPs). Both write to a pipe that this
   script drains and counts, and each tap runs alone on the machine.
 - Memory: peak RSS of tap-molo-s3 at --rows and --memory-rows (goal: flat).
+- tap-stellar-s3 the same way (--stellar-rows): bookings.csv (82 columns, the widest Stellar
+  member) in a gzip tar named like the real export, read in one sequential pass.
 
 The peer lives in its own venv (bench/.venvs/pipelinewise-tap-s3-csv, created on first run with
 uv). Generated data and configs go to bench/.work/ (gitignored). Not a test; never run in CI.
@@ -32,6 +34,8 @@ WORK = BENCH / ".work" / "s3_taps"  # other benchmarks share .work/
 PEER_VENV = BENCH / ".venvs" / "pipelinewise-tap-s3-csv"
 PEER_PACKAGE = "pipelinewise-tap-s3-csv==3.0.1"
 OURS = Path(sys.executable).with_name("tap-molo-s3")
+STELLAR = Path(sys.executable).with_name("tap-stellar-s3")
+STELLAR_STREAM = "bookings"
 STREAM = "invoices"
 MEMBER = "InvoiceSet.csv"
 CPU_SECONDS: list[float] = []
@@ -65,6 +69,21 @@ def make_export(rows: int) -> Path:
         started = time.perf_counter()
         write_molo_zip(path, rows=rows, streams={STREAM}, unlisted=False, pattern_rows=2000)
         print(f"generated {rows:,} rows in {time.perf_counter() - started:.0f} s: {path}")
+    return path
+
+
+def make_stellar_export(rows: int) -> Path:
+    from testkit.marina.generator import export_key, write_stellar_tar_gz
+
+    folder = WORK / f"stellar-{rows}"
+    path = folder / export_key("stellar", datetime(2025, 12, 21, 7, 1))
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        write_stellar_tar_gz(
+            path, rows=rows, streams={STELLAR_STREAM}, unlisted=False, pattern_rows=2000
+        )
+        print(f"generated {rows:,} Stellar rows in {time.perf_counter() - started:.0f} s: {path}")
     return path
 
 
@@ -158,6 +177,7 @@ def main() -> None:
     parser.add_argument("--memory-rows", type=int, default=5_000_000)
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--conformance-rows", type=int, default=100_000)
+    parser.add_argument("--stellar-rows", type=int, default=300_000, help="0 skips Stellar")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     conformance = coercion_vs_sdk_conformance(args.conformance_rows)
@@ -280,6 +300,25 @@ def main() -> None:
                 f"{records / seconds:>9,.0f} rec/s  CPU {CPU_SECONDS[-1]:.1f} s  "
                 f"peak RSS {rss / 1024:,.0f} MiB "
                 f"({rss / first_rss:.2f}x the {args.rows:,}-row run)"
+            )
+        if args.stellar_rows:
+            archive = make_stellar_export(args.stellar_rows)
+            s3.create_bucket(Bucket="stellar-bench")
+            s3.upload_file(str(archive), "stellar-bench", archive.name)
+            config = WORK / "stellar.json"
+            config.write_text(json.dumps({"bucket": "stellar-bench", "endpoint_url": endpoint}))
+            records, seconds, rss = run_tap([str(STELLAR), "--config", str(config)], env)
+            assert records == args.stellar_rows, records
+            results["tap-stellar-s3"] = {
+                "records": records,
+                "seconds": seconds,
+                "cpu_seconds": CPU_SECONDS[-1],
+                "rss_kib": rss,
+            }
+            print(
+                f"tap-stellar-s3         {records:>9,} records {seconds:7.1f} s "
+                f"{records / seconds:>9,.0f} rec/s  CPU {CPU_SECONDS[-1]:.1f} s  "
+                f"peak RSS {rss / 1024:,.0f} MiB ({STELLAR_STREAM}, 82 columns, gzip tar)"
             )
     finally:
         server.stop()

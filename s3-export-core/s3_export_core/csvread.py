@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from s3_export_core.archive import ARCHIVE_ERRORS, damaged
 from s3_export_core.errors import ExportError
 
 # Some exports hold multi-megabyte notes in one cell; the stdlib default is 128 KiB.
@@ -18,6 +19,7 @@ FIELD_SIZE_LIMIT = 512 * 1024 * 1024
 csv.field_size_limit(FIELD_SIZE_LIMIT)
 
 BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class LineCounter:
@@ -30,25 +32,33 @@ class LineCounter:
 
 
 def _decoded_lines(binary: BinaryIO, where: str, counter: LineCounter) -> Iterator[str]:
-    first = True
-    for line in binary:
-        counter.lines += 1
-        raw = line
-        if first:
-            first = False
-            if raw.startswith(BOM):
-                raw = raw[len(BOM) :]
-        if b"\x00" in raw:
-            counter.nul_seen = True
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            snippet = raw[max(exc.start - 20, 0) : exc.end + 20]
-            msg = (
-                f"{where}, line {counter.lines}: invalid UTF-8 byte {raw[exc.start : exc.end]!r} "
-                f"at byte {exc.start} of the line (near {snippet!r})"
-            )
-            raise ExportError(msg) from exc
+    try:
+        # The try around the loop costs nothing per line; it catches the decompressor's errors.
+        for line in binary:
+            counter.lines += 1
+            raw = _first_line(line, where) if counter.lines == 1 else line
+            if b"\x00" in raw:
+                counter.nul_seen = True
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                snippet = raw[max(exc.start - 20, 0) : exc.end + 20]
+                msg = (
+                    f"{where}, line {counter.lines}: invalid UTF-8 byte "
+                    f"{raw[exc.start : exc.end]!r} at byte {exc.start} of the line (near "
+                    f"{snippet!r}); the member must be UTF-8"
+                )
+                raise ExportError(msg) from exc
+    except ARCHIVE_ERRORS as exc:
+        done = f"after line {counter.lines}" if counter.lines else "before its first line"
+        raise damaged(f"{where}, {done}", exc) from exc
+
+
+def _first_line(raw: bytes, where: str) -> bytes:
+    if raw.startswith(UTF16_BOMS):
+        msg = f"{where}, line 1: the member is UTF-16 text (byte order mark {raw[:2]!r}), not UTF-8"
+        raise ExportError(msg)
+    return raw[len(BOM) :] if raw.startswith(BOM) else raw
 
 
 def buffered(binary: BinaryIO) -> BinaryIO:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
@@ -11,14 +12,29 @@ from typing import Any
 from s3_export_core.coerce import Converter, converter_for, fast_expression
 from s3_export_core.csvread import LineCounter
 from s3_export_core.errors import ExportError
+from s3_export_core.progress import TICK_EVERY_ROWS
 from s3_export_core.specs import ColumnSpec, TableSpec
 
 ON_BAD_ROW_CHOICES = ("fail", "skip", "keep")
 EXTRA_PROPERTY = "_sdc_extra"
+TICK_MASK = TICK_EVERY_ROWS - 1
+
+
+# In typed (non-string) columns these are null in every table; string columns keep them as text
+# unless their spec lists them (MOLO's tables do).
+TYPED_NULL_TOKENS = frozenset({"NULL", "null", "N/A", "NONE"})
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def check_header(header: list[str], where: str) -> list[str]:
     names = [name.strip() for name in header]
+    control = next((name for name in names if CONTROL_CHARACTERS.search(name)), None)
+    if control is not None:
+        msg = (
+            f"{where}, line 1: the header holds NUL or control characters (near "
+            f"{control[:40]!r}): the member is not CSV text (binary, UTF-16 or damaged)"
+        )
+        raise ExportError(msg)
     empty = [index + 1 for index, name in enumerate(names) if not name]
     if empty:
         msg = f"{where}, line 1: header has empty column names at positions {empty}"
@@ -78,6 +94,15 @@ class RowPlan:
         spec_names: set[str] = set()
         table_nulls = spec.null_tokens if spec else ("",)
         if spec is not None:
+            missing_key = [name for name in spec.key if name not in position]
+            if missing_key:
+                # Without its key a member cannot be a snapshot of the table (e.g. a data row
+                # where the header should be, or another table's file under this name).
+                msg = (
+                    f"{where}, line 1: the header lacks the key column(s) {missing_key} of "
+                    f"table {spec.stream}; it has {names[:8]}{' ...' if len(names) > 8 else ''}"
+                )
+                raise ExportError(msg)
             missing = [c.name for c in spec.columns if c.name not in position]
             if missing:
                 logger.warning("%s: columns %s are missing; they load as null", where, missing)
@@ -86,6 +111,8 @@ class RowPlan:
                 nulls = frozenset(
                     column.null_tokens if column.null_tokens is not None else table_nulls
                 )
+                if column.type != "string":
+                    nulls |= TYPED_NULL_TOKENS
                 slots.append(
                     _Slot(
                         name=column.name,
@@ -177,6 +204,7 @@ class RowPlan:
         rows: Iterator[tuple[int, list[str]]],
         metadata: dict[str, Any],
         lines: LineCounter,
+        tick: Callable[[int], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
         width = self.width
         counts = self.counts
@@ -208,6 +236,8 @@ class RowPlan:
             elif keep:
                 record[EXTRA_PROPERTY] = None
             counts.rows += 1
+            if tick is not None and not counts.rows & TICK_MASK:
+                tick(counts.rows)
             yield record
 
     def _problem(self, line: int, text: str) -> str:

@@ -104,6 +104,19 @@ def snapshot_settings(
             description="Emit ACTIVATE_VERSION so the target can remove rows deleted at source",
         ),
         th.Property(
+            "progress_interval_seconds",
+            th.NumberType,
+            default=10,
+            description="At most one progress line (records, records/s, bytes read of the "
+            "archive's size) every this many seconds; 0 turns them off",
+        ),
+        th.Property(
+            "sdk_metrics",
+            th.BooleanType,
+            default=False,
+            description="Also log the SDK's METRIC JSON lines (off: the progress lines say it)",
+        ),
+        th.Property(
             "read_ahead_bytes",
             th.IntegerType,
             default=8 * 1024 * 1024,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,10 @@ class ColumnSpec:
     false_values: tuple[str, ...] = ("0", "false", "f", "no", "n")
     null_tokens: tuple[str, ...] | None = None
     description: str | None = None
+    # C1: NUMBER(precision, scale) of numeric columns, characters of text columns, when known.
+    precision: int | None = None
+    scale: int | None = None
+    max_length: int | None = None
 
     def json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any]
@@ -28,9 +33,26 @@ class ColumnSpec:
             schema = {"type": ["string", "null"], "format": self.type}
         else:
             schema = {"type": [self.type, "null"]}
+        schema.update(self._limits())
         if self.description:
             schema["description"] = self.description
         return schema
+
+    def _limits(self) -> dict[str, Any]:
+        """Contract C1: the bounds a target turns into NUMBER(p,s) / VARCHAR2(n CHAR)."""
+        if self.type == "string" and self.max_length is not None:
+            return {"maxLength": self.max_length}
+        if self.precision is None or self.type not in {"integer", "number"}:
+            return {}
+        scale = self.scale or 0
+        if self.type == "integer":
+            largest: int | float = 10 ** (self.precision - scale) - 1
+            return {"maximum": largest, "minimum": -largest}
+        step = Decimal(10) ** -scale
+        largest = float(Decimal(10) ** (self.precision - scale) - step)
+        if scale == 0:
+            return {"multipleOf": 1, "maximum": int(largest), "minimum": -int(largest)}
+        return {"multipleOf": float(step), "maximum": largest, "minimum": -largest}
 
 
 @dataclass(frozen=True)
@@ -63,6 +85,16 @@ def _column(raw: dict[str, Any], where: str) -> ColumnSpec:
             kwargs[name] = tuple(raw[name])
     if raw.get("description"):
         kwargs["description"] = raw["description"]
+    for name in ("precision", "scale", "max_length"):
+        if name in raw:
+            value = raw[name]
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                msg = f"{where}: column {raw['name']!r} has {name} {value!r}, not a count"
+                raise ExportError(msg)
+            kwargs[name] = value
+    if kwargs.get("precision") is not None and kwargs.get("scale", 0) > kwargs["precision"]:
+        msg = f"{where}: column {raw['name']!r} has a scale larger than its precision"
+        raise ExportError(msg)
     return ColumnSpec(**kwargs)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from s3_export_core.errors import ExportError
+from s3_export_core.s3errors import explain
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,11 @@ class S3Storage:
     def __init__(self, config: dict[str, Any]) -> None:
         self.bucket: str = config["bucket"]
         self.location = f"s3://{self.bucket}"
-        self._client = _make_s3_client(config)
+        self._config = config
+        try:
+            self._client = _make_s3_client(config)
+        except Exception as exc:
+            raise explain(exc, config, f"open an S3 client for s3://{self.bucket}") from exc
         self.read_ahead = int(config.get("read_ahead_bytes") or 8 * 1024 * 1024)
 
     def describe(self, key: str) -> str:
@@ -59,13 +64,22 @@ class S3Storage:
 
     def list_objects(self, prefix: str) -> Iterator[ObjectInfo]:
         paginator = self._client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix or ""):
+        pages = iter(paginator.paginate(Bucket=self.bucket, Prefix=prefix or ""))
+        while True:
+            try:
+                page = next(pages)
+            except StopIteration:
+                return
+            except Exception as exc:
+                raise explain(exc, self._config, f"list {self.describe(prefix)}") from exc
             for item in page.get("Contents", []):
                 yield ObjectInfo(
                     key=item["Key"],
                     size=int(item["Size"]),
                     etag=item["ETag"].strip('"'),
-                    last_modified=item["LastModified"],
+                    # S3's resolution is the second (HEAD's HTTP date has no more); some
+                    # S3-compatible servers list milliseconds, which would make ties rarer.
+                    last_modified=item["LastModified"].replace(microsecond=0),
                     storage_class=item.get("StorageClass") or "STANDARD",
                 )
 
@@ -75,8 +89,13 @@ class S3Storage:
         try:
             meta = self._client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            msg = f"Cannot read snapshot {self.describe(key)}: {exc}"
-            raise ExportError(msg) from exc
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in {"404", "NoSuchKey", "NotFound"}:
+                msg = f"snapshot_key {key!r}: {self.describe(key)} does not exist"
+                raise ExportError(msg) from exc
+            raise explain(exc, self._config, f"read {self.describe(key)}") from exc
+        except Exception as exc:
+            raise explain(exc, self._config, f"read {self.describe(key)}") from exc
         return ObjectInfo(
             key=key,
             size=int(meta["ContentLength"]),
@@ -91,7 +110,11 @@ class S3Storage:
         end = min(start + length, info.size) - 1
         # IfMatch: a snapshot replaced while we read it must fail, not mix two versions.
         response = self._get(info, Range=f"bytes={start}-{end}")
-        return response["Body"].read()
+        try:
+            return response["Body"].read()
+        except Exception as exc:
+            msg = f"reading {self.describe(info.key)} (bytes {start}-{end}) broke off: {exc}"
+            raise ExportError(msg) from exc
 
     def _get(self, info: ObjectInfo, **extra: Any) -> Any:
         from botocore.exceptions import ClientError
@@ -108,8 +131,9 @@ class S3Storage:
                     f"{info.etag} when listed); run again to load the new version"
                 )
                 raise ExportError(msg) from exc
-            msg = f"Cannot read {self.describe(info.key)}: {exc}"
-            raise ExportError(msg) from exc
+            raise explain(exc, self._config, f"read {self.describe(info.key)}") from exc
+        except Exception as exc:
+            raise explain(exc, self._config, f"read {self.describe(info.key)}") from exc
 
     def open_seekable(self, info: ObjectInfo) -> BinaryIO:
         from s3_export_core.ranged import RangedReader
@@ -119,20 +143,29 @@ class S3Storage:
 
     def open_sequential(self, info: ObjectInfo) -> BinaryIO:
         response = self._get(info)
-        return io.BufferedReader(_StreamingBodyRaw(response["Body"]), buffer_size=1024 * 1024)  # type: ignore[return-value]
+        raw = _StreamingBodyRaw(response["Body"], self.describe(info.key))
+        return io.BufferedReader(raw, buffer_size=1024 * 1024)  # type: ignore[return-value]
 
 
 class _StreamingBodyRaw(io.RawIOBase):
     """botocore's StreamingBody as a raw stream, so BufferedReader/gzip can sit on top."""
 
-    def __init__(self, body: Any) -> None:
+    def __init__(self, body: Any, location: str) -> None:
         self._body = body
+        self._location = location
+        self._read = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._body.read(len(buffer))
+        try:
+            data = self._body.read(len(buffer))
+        except Exception as exc:
+            # The connection broke mid-object (timeout, reset, incomplete read).
+            msg = f"reading {self._location} broke off after {self._read} bytes: {exc}"
+            raise ExportError(msg) from exc
+        self._read += len(data)
         buffer[: len(data)] = data
         return len(data)
 

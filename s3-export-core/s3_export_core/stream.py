@@ -73,6 +73,8 @@ class SnapshotStream(Stream):
         self._time_extracted = datetime.now(tz=UTC).isoformat().replace("+00:00", "Z")
         self._fast_path = False
         self._version_to_activate: int | None = None
+        self._read_to_the_end = False
+        self._member_path = member
 
     # Sync lifecycle -------------------------------------------------------------------------
 
@@ -91,10 +93,27 @@ class SnapshotStream(Stream):
         return bool(self.config.get("emit_activate_version_messages", True))
 
     def _write_activate_version_message(self, full_table_version: int) -> None:
-        # The SDK announces the version before the first record. Singer's older order is safer for
-        # snapshots: activate it after the last record, so a run that fails mid-member (or a
-        # target that reads a closed pipe as the end) never retires rows it did not get to.
+        # The SDK announces the version before the first record. For snapshots that is unsafe:
+        # the tap activates it only after the whole run read and checked the archive (see
+        # SnapshotTap.sync_all), so a member or archive that fails never retires rows.
         self._version_to_activate = full_table_version
+
+    @property
+    def skip_reason(self) -> str | None:
+        """Why the stream sends no records ('already loaded', 'member missing'), else None."""
+        return self._skip_reason
+
+    @property
+    def read_to_the_end(self) -> bool:
+        return self._read_to_the_end
+
+    def activate(self) -> None:
+        """Record the snapshot in state and send ACTIVATE_VERSION (the tap calls this last)."""
+        snapshot = self._snapshot_tap.snapshot
+        self.stream_state["snapshot"] = snapshot.identity
+        self.stream_state["snapshot_at"] = snapshot.taken_at.isoformat()
+        if self._version_to_activate is not None:
+            super()._write_activate_version_message(self._version_to_activate)
 
     def _prepare(self) -> None:
         if self._prepared:
@@ -125,7 +144,10 @@ class SnapshotStream(Stream):
             )
             return
         self._binary = binary
-        where = f"{snapshot.location} member {self.member}"
+        path = self._member_path = tap.archive.member_path(self.member)
+        if path != self.member:
+            self.logger.info("Stream %s: %s is read from %s", self.name, self.member, path)
+        where = f"{snapshot.location} member {path}"
         lines = LineCounter()
         rows = iter_csv(binary, where, lines)
         first = next(rows, None)
@@ -145,10 +167,14 @@ class SnapshotStream(Stream):
             self._add_string_columns(self._plan.extra_columns)
         metadata = {
             "_sdc_source_key": snapshot.key,
-            "_sdc_source_member": self.member,
+            "_sdc_source_member": path,
             "_sdc_snapshot_at": snapshot.taken_at.isoformat(),
         }
-        self._records = self._plan.records(rows, metadata, lines)
+        progress = tap.progress
+        name = self.name
+        self._records = self._plan.records(
+            rows, metadata, lines, tick=lambda count: progress.tick(name, count)
+        )
         self._fast_path = self._can_write_directly()
 
     def _add_string_columns(self, names: list[str]) -> None:
@@ -203,19 +229,18 @@ class SnapshotStream(Stream):
                 EXTRA_PROPERTY,
             )
         self.logger.info(
-            "Stream %s: %d records from %s member %s (%d skipped, %d blank lines)",
+            "Stream %s: %d records from %s member %s (%d skipped, %d kept with problems, %d "
+            "blank lines); read to the end and checked",
             self.name,
             counts.rows,
             snapshot.location,
-            self.member,
+            self._member_path,
             counts.skipped,
+            counts.kept_with_problems,
             counts.blank_lines,
         )
-        self.stream_state["snapshot"] = snapshot.identity
-        self.stream_state["snapshot_at"] = snapshot.taken_at.isoformat()
-        self.state_manager.is_flushed = False
-        if self._version_to_activate is not None:
-            super()._write_activate_version_message(self._version_to_activate)
+        self._read_to_the_end = True
+        self._snapshot_tap.progress.stream_done(counts.rows)
 
     # Output ---------------------------------------------------------------------------------
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
 import typing as t
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +16,7 @@ from singer_sdk import Tap
 from s3_export_core.archive import Archive, member_basename, open_archive
 from s3_export_core.csvread import iter_csv
 from s3_export_core.errors import ExportError
+from s3_export_core.progress import Progress
 from s3_export_core.records import check_header
 from s3_export_core.selection import KeyPattern, Snapshot, named_snapshot, select_snapshot
 from s3_export_core.settings import snapshot_settings
@@ -21,6 +24,8 @@ from s3_export_core.specs import TableSpec, load_archive_defaults, load_table_sp
 from s3_export_core.storage import Storage, make_storage
 from s3_export_core.stream import SnapshotStream
 from s3_export_core.writer import BufferedMsgSpecWriter
+
+SYNC_COMPLETED = "sync_completed"
 
 
 def stream_name_for_member(member: str) -> str:
@@ -86,7 +91,79 @@ class SnapshotTap(Tap):
             for stream in self.streams.values()
             if isinstance(stream, SnapshotStream) and stream.selected
         }
-        return open_archive(self.storage, self.snapshot, wanted)
+        return open_archive(self.storage, self.snapshot, wanted, self.progress)
+
+    @cached_property
+    def progress(self) -> Progress:
+        interval = self.config.get("progress_interval_seconds")
+        return Progress(self.logger, 10.0 if interval is None else float(interval))
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The SDK's METRIC lines (one JSON line per stream and timer) are off the default output;
+        # the progress lines say the same in a readable form. `sdk_metrics` turns them back on.
+        metrics = logging.getLogger("singer_sdk.metrics")
+        metrics.setLevel(logging.INFO if self.config.get("sdk_metrics") else logging.WARNING)
+
+    # Command line -------------------------------------------------------------------------------
+
+    @classmethod
+    def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
+        """The SDK's CLI, with a bad export or setting ending in one line that says where.
+
+        The traceback stays available at debug level (--log-level=debug / LOGLEVEL).
+        """
+        try:
+            super().invoke(**kwargs)
+        except ExportError as exc:
+            cls.logger.debug("Traceback of the error below", exc_info=True)
+            cls.logger.error("%s failed: %s", cls.name, " ".join(str(exc).split("\n")))
+            sys.exit(1)
+
+    # Sync ---------------------------------------------------------------------------------------
+
+    def load_state(self, state: dict[str, t.Any]) -> None:
+        # C2: the completion marker describes one run's output; it is not a bookmark.
+        super().load_state({k: v for k, v in state.items() if k != SYNC_COMPLETED})
+        self.state.pop(SYNC_COMPLETED, None)
+
+    def sync_all(self) -> None:
+        """Sync every stream, then check the whole archive, then activate the snapshots.
+
+        No ACTIVATE_VERSION (and so no delete or swap in the target) leaves before every
+        selected member was read to its end and the archive passed its end checks.
+        """
+        self.state.pop(SYNC_COMPLETED, None)
+        super().sync_all()
+        selected = [s for s in self._snapshot_streams() if s.selected]
+        read = [s for s in selected if s.read_to_the_end]
+        if "archive" in self.__dict__:  # opened: some stream needed the snapshot's content
+            self.archive.finish()
+            missing = [s for s in selected if s.skip_reason == "member missing"]
+            if missing and len(missing) == len(selected):
+                raise ExportError(self._nothing_found_message(missing))
+        for stream in read:
+            stream.activate()
+        if "archive" in self.__dict__:
+            self.progress.summary(self.name, self.snapshot.location)
+        self.state[SYNC_COMPLETED] = {
+            "tap": self.name,
+            "at": datetime.now(tz=UTC).isoformat().replace("+00:00", "Z"),
+        }
+        self._state_writer.write_state(self.state)
+
+    def _snapshot_streams(self) -> list[SnapshotStream]:
+        return [s for s in self.streams.values() if isinstance(s, SnapshotStream)]
+
+    def _nothing_found_message(self, missing: list[SnapshotStream]) -> str:
+        names = self.archive.member_names()
+        shown = ", ".join(names[:10]) + (f", ... ({len(names)} in all)" if len(names) > 10 else "")
+        expected = ", ".join(s.member for s in missing[:5])
+        return (
+            f"{self.snapshot.location} ({self.archive.kind}) holds none of the members of the "
+            f"{len(missing)} selected streams (expected e.g. {expected}); it holds "
+            f"{shown or 'no members at all'}. Nothing was loaded and no table was changed"
+        )
 
     def discover_streams(self) -> list[SnapshotStream]:
         specs = self.table_specs

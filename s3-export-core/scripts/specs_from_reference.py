@@ -14,7 +14,11 @@ Rules (why each differs from the predecessor ETL):
   midnight written as UTC, e.g. 02/28/2025 06:00:00), so they are date-time, not truncated;
 - `empty_value` defaults (0, 'Unknown') and `max_len` truncation are NOT applied: null stays
   null and text is kept whole;
-- keys are the reference keys (composite for Stellar holidays and booking_accessories).
+- keys are the reference keys (composite for Stellar holidays and booking_accessories);
+- contract C1: integer and number columns with a NUMBER(p[,s]) staging type carry `precision`
+  and `scale`; string columns with a (N)VARCHAR2(n) / (N)CHAR(n) staging type carry
+  `max_length` n (characters). The staging width is the one the data lived in; the parser's
+  `max_len` truncation is not a limit of the source and is not used.
 """
 
 from __future__ import annotations
@@ -82,6 +86,19 @@ def column_type(column: dict) -> tuple[str, list[str]]:  # noqa: PLR0911 - one r
     return "string", []
 
 
+NUMBER_DDL = re.compile(r"NUMBER\((\d+)(?:,\s*(\d+))?\)")
+TEXT_WIDTH_DDL = re.compile(r"N?(?:VARCHAR2?|CHAR)\((\d+)(?:\s+(?:CHAR|BYTE))?\)")
+
+
+def column_limits(kind: str, ddl: str) -> dict:
+    """C1: precision/scale of numeric columns, max_length of text columns, from the DDL."""
+    if kind in {"integer", "number"} and (match := NUMBER_DDL.fullmatch(ddl)):
+        return {"precision": int(match.group(1)), "scale": int(match.group(2) or 0)}
+    if kind == "string" and (match := TEXT_WIDTH_DDL.fullmatch(ddl)):
+        return {"max_length": int(match.group(1))}
+    return {}
+
+
 def convert(source: str, reference: dict) -> dict:
     tables = []
     for table in reference["tables"]:
@@ -91,6 +108,7 @@ def convert(source: str, reference: dict) -> dict:
             entry: dict = {"name": column["csv"], "type": kind}
             if formats:
                 entry["formats"] = formats
+            entry.update(column_limits(kind, (column.get("oracle_type") or "").upper()))
             if column.get("null_tokens") is not None:
                 entry["null_tokens"] = column["null_tokens"]
             columns.append(entry)

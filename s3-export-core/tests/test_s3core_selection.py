@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -63,15 +64,16 @@ def test_equal_timestamps_fall_back_to_last_modified_then_key(tmp_path):
 
 def test_equal_last_modified_in_s3_picks_greatest_key(moto_s3, s3_bucket):
     client = moto_s3.client()
-    # Same key timestamp, uploaded within the same second: the key decides.
-    for key in ("exports/b/20251221050003.zip", "exports/a/20251221050003.zip"):
+    keys = ("exports/b/20251221050003.zip", "exports/a/20251221050003.zip")
+    # Same key timestamp and the same LastModified second: only the key can decide. Start the
+    # uploads right after a second begins, so both land in it (checked below, never assumed).
+    time.sleep(1 - time.time() % 1)
+    for key in keys:
         client.put_object(Bucket=s3_bucket, Key=key, Body=b"x")
     listed = {o.key: o.last_modified for o in _storage(moto_s3, s3_bucket).list_objects("")}
+    assert len(set(listed.values())) == 1, listed
     snapshot = select_snapshot(_storage(moto_s3, s3_bucket), "exports/", MOLO_PATTERN)
-    if len(set(listed.values())) == 1:
-        assert snapshot.key == "exports/b/20251221050003.zip"
-    else:
-        assert snapshot.info.last_modified == max(listed.values())
+    assert snapshot.key == "exports/b/20251221050003.zip"
 
 
 def test_glacier_objects_are_skipped_with_a_warning(moto_s3, s3_bucket, caplog):

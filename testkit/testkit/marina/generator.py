@@ -85,11 +85,15 @@ def _format_time(moment: datetime, fmt: str) -> str:
 
 
 def _value(column: dict[str, Any], row: int, rng: random.Random) -> str:
+    """A value that fits the column's spec, including its C1 bounds (precision, max_length)."""
     kind = column["type"]
+    digits = column.get("precision", 10) - column.get("scale", 0)
     if kind == "integer":
-        return str(rng.randint(0, 5000))
+        return str(rng.randint(0, min(5000, 10**digits - 1)))
     if kind == "number":
-        return f"{rng.uniform(0, 1000):.2f}"
+        scale = column.get("scale", 2)
+        largest = min(1000, 10**digits - 10**-scale)
+        return f"{rng.uniform(0, largest):.{min(scale, 2)}f}"
     if kind == "boolean":
         return rng.choice(["True", "False", "1", "0"])
     if kind in {"date-time", "date"}:
@@ -101,7 +105,7 @@ def _value(column: dict[str, Any], row: int, rng: random.Random) -> str:
     text = " ".join(words)
     if rng.random() < 0.1:
         text += ', "quoted"'
-    return text
+    return text[: column.get("max_length", len(text))]
 
 
 def _key_values(table: dict[str, Any], row: int) -> dict[str, str]:
@@ -281,6 +285,7 @@ def write_stellar_tar_gz(
     quirks: Quirks | None = None,
     streams: set[str] | None = None,
     unlisted: bool = True,
+    pattern_rows: int | None = None,
 ) -> ExportSummary:
     """A Stellar export: gzip-compressed tar with data/<table>.csv (named *.sql.gz in S3)."""
     quirks = quirks or Quirks()
@@ -299,7 +304,7 @@ def write_stellar_tar_gz(
             with tempfile.TemporaryFile() as spool:
                 if isinstance(table, dict):
                     summary.members[table["stream"]] = member
-                    write_member(spool, "stellar", table, rows, quirks, seed, summary)
+                    write_member(spool, "stellar", table, rows, quirks, seed, summary, pattern_rows)
                 else:
                     _write_unlisted(spool, table, 3)
                 info = tarfile.TarInfo(member)

@@ -14,6 +14,7 @@ from typing import Any
 @dataclass
 class TapOutput:
     messages: list[dict[str, Any]]
+    text: str = ""
     records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
     activated: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -21,7 +22,9 @@ class TapOutput:
 
     @classmethod
     def parse(cls, text: str) -> TapOutput:
-        output = cls(messages=[json.loads(line) for line in text.splitlines() if line.strip()])
+        output = cls(
+            messages=[json.loads(line) for line in text.splitlines() if line.strip()], text=text
+        )
         for message in output.messages:
             kind = message["type"]
             if kind == "RECORD":
@@ -42,6 +45,25 @@ class _Capture(io.TextIOWrapper):
     def text(self) -> str:
         self.flush()
         return self.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+
+
+def run_tap_failing(
+    tap_class: Any,
+    config: dict[str, Any],
+    *,
+    state: dict[str, Any] | None = None,
+) -> tuple[Exception, TapOutput]:
+    """Run a tap that must fail; returns the exception and what it wrote before failing."""
+    capture = _Capture()
+    with contextlib.redirect_stdout(capture):
+        try:
+            tap = tap_class(config=config, state=state, validate_config=True)
+            tap.sync_all()
+        except Exception as exc:
+            sys.stdout.flush()
+            return exc, TapOutput.parse(capture.text())
+    msg = f"{tap_class.name} was expected to fail but ended normally"
+    raise AssertionError(msg)
 
 
 def run_tap(
