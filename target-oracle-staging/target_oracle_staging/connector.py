@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from singer_sdk.sql import SQLConnector
 
 from target_oracle_staging.dialects import Dialect, ReflectedColumn, RowError, dialect_for
-from target_oracle_staging.evolution import Action, decide
+from target_oracle_staging.evolution import Action, SchemaEvolutionError, decide
+from target_oracle_staging.names import derived_name
 from target_oracle_staging.oracle_model import OracleModel, OracleSettings
 from target_oracle_staging.tables import Column, TableSpec
 
@@ -345,8 +346,38 @@ class StagingConnector(SQLConnector):
             if isinstance(session, DryRunSession):
                 session.register_table(spec.schema, spec.name, spec.columns, spec.keys)
             return spec
+        if existing.primary_key and set(existing.primary_key) != set(spec.keys):
+            self._change_key(session, spec, existing)
         effective = self._evolve(session, spec, spec.name, existing, spec.columns)
         return spec.with_columns(effective)
+
+    def _change_key(
+        self, session: Session | DryRunSession, spec: TableSpec, existing: TableInfo
+    ) -> None:
+        """The stream's key changed: the old primary key goes, columns that left it may be
+        null again, and the new key constraint is added (one commit; DDL commits anyway)."""
+        ref = self.dialect.table_ref(spec)
+        old, new = ", ".join(existing.primary_key), ", ".join(spec.keys) or "none"
+        if not self.dialect.changes_keys_in_place:
+            msg = (
+                f"stream {spec.stream!r}: table {ref} has the primary key ({old}) but the stream's "
+                f"key is now ({new}); {self.dialect.name} cannot change a primary key in place: "
+                "recreate the table or load into a new table_prefix"
+            )
+            raise SchemaEvolutionError(msg)
+        logger.info("Key of %s changes from (%s) to (%s)", ref, old, new)
+        old_name = derived_name(spec.name, "PK", spec.identifier_max_bytes)
+        session.execute(self.dialect.drop_constraint_sql(ref, old_name))
+        nullable = {c.name for c in spec.columns if c.nullable}
+        for column in existing.primary_key:
+            current = existing.columns.get(column)
+            if column in nullable and current is not None and not current.nullable:
+                session.execute(self.dialect.drop_not_null_sql(ref, column))
+                existing.columns[column] = replace(current, nullable=True)
+        if spec.has_key_constraint:
+            session.execute(f"ALTER TABLE {ref} ADD {self.dialect.key_constraint_sql(spec)}")
+        session.commit()
+        existing.primary_key = list(spec.keys) if spec.key_is_primary else []
 
     def ensure_helper_table(
         self, session: Session | DryRunSession, spec: TableSpec, table: str, create_sql: str

@@ -386,7 +386,8 @@ class OracleGate:
         found: list[tuple[str, str]] = []
         action = re.match(r"^(ADD|MODIFY)\s*\((?P<body>.*)\)\s*$", rest.strip(), re.I | re.S)
         if action is None:
-            if re.match(r"^(ADD|ALTER)\s+(COLUMN\s+)?\w+\s+(\w+|TYPE|DROP)", rest.strip(), re.I):
+            bare = re.match(r"^(ADD|ALTER)\s+(COLUMN\s+)?\w+\s+(\w+|TYPE|DROP)", rest.strip(), re.I)
+            if bare and not re.match(r"^ADD\s+CONSTRAINT\b", rest.strip(), re.I):
                 found.append(
                     (
                         "ORA-00933",

@@ -131,3 +131,45 @@ def test_unknown_settings_get_one_warning_with_the_closest_name(database, caplog
         "Unknown setting 'max_reject' is ignored; did you mean 'max_rejects'?",
         "Unknown setting 'zzz_other' is ignored",
     ]
+
+
+def test_a_column_that_leaves_the_key_may_be_null_again(database: Database) -> None:
+    """Key (id, code) becomes (id) with code nullable: the old primary key goes, CODE takes
+    NULL (no ORA-01400), the new key is enforced. DuckDB cannot change a key in place: it says
+    so, naming table and both keys."""
+    both = {"id": {"type": "integer"}, "code": {"type": "string", "maxLength": 10}}
+    run_target(
+        database.config,
+        [schema_message("k", both, ["id", "code"]), record_message("k", {"id": 1, "code": "a"})],
+    )
+    narrower = {**both, "code": {"type": ["string", "null"], "maxLength": 10}}
+    messages = [schema_message("k", narrower, ["id"]), record_message("k", {"id": 2, "code": None})]
+    if database.kind == "duckdb":
+        run = run_target(database.config, messages, expect_error=True)
+        assert "has the primary key (ID, CODE) but the stream's key is now (ID)" in str(run.error)
+        return
+    run_target(database.config, messages)
+    run_target(
+        database.config,
+        [schema_message("k", narrower, ["id"]), record_message("k", {"id": 2, "code": "b"})],
+    )
+    table = database.table(f"{database.prefix}K")
+    assert database.rows(f"select id, code from {table} order by id") == [(1, "a"), (2, "b")]
+
+
+def test_the_key_change_is_valid_oracle() -> None:
+    both = {"id": {"type": "integer"}, "code": {"type": "string", "maxLength": 10}}
+    narrower = {**both, "code": {"type": ["string", "null"], "maxLength": 10}}
+    transcript = dry_run_transcript(
+        [
+            schema_message("k", both, ["id", "code"]),
+            record_message("k", {"id": 1, "code": "a"}),
+            schema_message("k", narrower, ["id"]),
+            record_message("k", {"id": 2}),
+        ]
+    )
+    sql = [e.sql for e in transcript if hasattr(e, "sql")]
+    assert "ALTER TABLE STG_K DROP CONSTRAINT STG_K__PK" in sql
+    assert "ALTER TABLE STG_K MODIFY (CODE NULL)" in sql
+    assert "ALTER TABLE STG_K ADD CONSTRAINT STG_K__PK PRIMARY KEY (ID)" in sql
+    OracleGate().require(transcript)

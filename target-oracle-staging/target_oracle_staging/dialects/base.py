@@ -48,6 +48,7 @@ class Dialect:
     creates_schemas = True
     transactional_ddl = True
     load_table_clears_on_commit = False  # True: a global temporary table (ON COMMIT DELETE ROWS)
+    changes_keys_in_place = True  # ALTER TABLE … DROP CONSTRAINT / ADD CONSTRAINT
 
     def __init__(self, model: OracleModel, *, parity: bool = True) -> None:
         self.model = model
@@ -139,6 +140,9 @@ class Dialect:
 
     def drop_not_null_sql(self, ref: str, column: str) -> str:
         return f"ALTER TABLE {ref} ALTER COLUMN {self.ident(column)} DROP NOT NULL"
+
+    def drop_constraint_sql(self, ref: str, name: str) -> str:
+        return f"ALTER TABLE {ref} DROP CONSTRAINT {self.ident(name)}"
 
     # -- DML ------------------------------------------------------------------------------
     def select_list(self, spec: TableSpec) -> str:

@@ -28,6 +28,7 @@ class DuckDBDialect(Dialect):
 
     name = "duckdb"
     raw_records = True
+    changes_keys_in_place = False  # DuckDB 2.0: no ALTER TABLE … DROP CONSTRAINT
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
