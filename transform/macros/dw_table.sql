@@ -12,9 +12,10 @@
   kinds; `lob` = CLOB on Oracle), `key` the source key's column names. Text columns store ''
   as NULL (Oracle's rule, on every database). LOB columns are never compared with =/<> (Oracle
   refuses, ORA-00932): the row hash covers their length and first 1000 characters, and
-  dw_lob_differs() compares them in full.
+  dw_lob_differs() compares them in full. `incremental` forces a branch (the Oracle gate's
+  analyses); by default dw_is_incremental() decides.
 -#}
-{% macro dw_table(source_name, table_name, key, columns, soft_delete_column='sdc_deleted_at') -%}
+{% macro dw_table(source_name, table_name, key, columns, soft_delete_column='sdc_deleted_at', incremental=none) -%}
 {%- set now = dw_run_timestamp() -%}
 {%- set pairs = dw_column_pairs(columns) -%}
 {%- set kinds = {} -%}
@@ -42,7 +43,7 @@ with src as (
         {%- endif %}
     from {{ source(source_name, table_name) }}
 )
-{%- if dw_is_incremental() %}
+{%- if (dw_is_incremental() if incremental is none else incremental) %}
 {%- set changed = [] -%}
 {%- for name in lobs -%}{%- do changed.append(" or " ~ dw_lob_differs("cur." ~ name, "src." ~ name)) -%}{%- endfor -%}
 {%- set changed_lobs = changed | join("") -%},

@@ -38,19 +38,19 @@ REVISION = r"{matches_pattern: {arguments: {pattern: '^[0-9]+(\.[0-9]+)*$'}}}"
 # The TR2000 validation rules, per stream and column (data, not code).
 TR2000_RULES: dict[str, dict[str, list[str]]] = {
     "issues": {
-        "issue_revision": ["not_null", REVISION],
+        "issue_revision": [REVISION],
         "status": [STATUS_CODES],
         "rev_date": ["date_in_range"],
     },
     "pcs": {
-        "pcs": ["not_null"],
-        "revision": ["not_null"],
         "status": [STATUS_CODES],
         "rev_date": ["date_in_range"],
         "last_update": ["date_in_range"],
     },
     "pcs_headers": {"status": [STATUS_CODES], "rev_date": ["date_in_range"]},
 }
+# Key parts the TR2000 rules require although the schema allows null.
+TR2000_REQUIRED = {"issues": ["issue_revision"], "pcs": ["pcs", "revision"]}
 
 
 def _import_from_repo(package_dir: str, module: str):
@@ -87,8 +87,10 @@ class Column:
         """The kind the hashing macros render (`lob` has its own, NLS-free rendering)."""
         return "lob" if self.lob else self.kind
 
-    def describe(self, origin: str) -> str:
+    def describe(self, origin: str, *, key: bool = False) -> str:
         text = self.description or f"{self.source} from {origin}"
+        if key:  # the target sizes string key parts to fit Oracle's index key limit
+            return f"{text} ({self.kind}; key part)."
         return f"{text} ({self.kind}; Oracle {self.oracle_type})."
 
 
@@ -126,7 +128,8 @@ class Table:
         only part of a one-column key (a null there identifies nothing)."""
         if len(self.key) == 1:
             return list(self.key)
-        return [name for name in self.key if not self.column(name).nullable]
+        extra = TR2000_REQUIRED.get(self.stream, []) if self.source == "tr2000" else []
+        return [name for name in self.key if not self.column(name).nullable or name in extra]
 
 
 def oracle_type(schema: dict) -> tuple[str, bool]:
@@ -232,23 +235,28 @@ def _column_docs(table: Table, indent: str, tests: dict[str, list[str]] | None =
     lines = []
     for column in table.columns:
         lines.append(f"{indent}- name: {column.name}")
-        lines.append(f"{indent}  description: {_yaml_text(column.describe(table.origin))}")
+        text = column.describe(table.origin, key=column.name in table.key)
+        lines.append(f"{indent}  description: {_yaml_text(text)}")
         column_tests = (tests or {}).get(column.name)
         if column_tests:
             lines.append(f"{indent}  data_tests: [{', '.join(column_tests)}]")
     return lines
 
 
-def _key_tests(table: Table) -> dict[str, list[str]]:
-    return {name: ["not_null"] for name in table.required_key}
+def _key_test(table: Table, where_sql: str | None = None) -> str:
+    """unique_combination over the key, its required parts not null: one test node."""
+    arguments = [f"columns: {_yaml_list(table.key)}"]
+    if table.required_key:
+        arguments.append(f"required: {_yaml_list(table.required_key)}")
+    if where_sql:
+        arguments.append(f"where_sql: {where_sql}")
+    return "unique_combination: {arguments: {" + ", ".join(arguments) + "}}"
 
 
 def _ledger_loaded_at(table: Table) -> str:
     """Freshness from the ledger: the end of the latest successful load of the table (a load
     that brought no changed rows still counts; SDC timestamps would call it stale)."""
-    return (
-        "{{ ledger_loaded_at('" + table.staging.upper() + "') }}"
-    )
+    return "{{ ledger_loaded_at('" + table.staging.upper() + "') }}"
 
 
 def sources_yml(source: str, tables: list[Table], description: str) -> str:
@@ -273,14 +281,10 @@ def sources_yml(source: str, tables: list[Table], description: str) -> str:
             f"      - name: {table.staging}",
             f"        description: {_yaml_text(f'{text}. Key {_yaml_list(table.key)}.')}",
             "        config:",
-            f"          loaded_at_query: \"{_ledger_loaded_at(table)}\"",
+            f'          loaded_at_query: "{_ledger_loaded_at(table)}"',
         ]
         if source == "tr2000":
-            lines += [
-                "        data_tests:",
-                "          - unique_combination:",
-                f"              arguments: {{columns: {_yaml_list(table.key)}}}",
-            ]
+            lines += ["        data_tests:", f"          - {_key_test(table)}"]
             if table.stream != "plants" and "plant_id" in table.column_names:
                 # Everything of a plant refers to a plant the extraction saw.
                 lines += [
@@ -291,9 +295,8 @@ def sources_yml(source: str, tables: list[Table], description: str) -> str:
                     "                to_columns: [plant_id]",
                 ]
         # MOLO/Stellar keys are tested through their DW table (unique DW_ID, not-null key).
-        tests = _key_tests(table) if source == "tr2000" else {}
         lines.append("        columns:")
-        lines += _column_docs(table, "          ", tests)
+        lines += _column_docs(table, "          ")
     return "\n".join(lines) + "\n"
 
 
@@ -312,7 +315,7 @@ def dw_model_sql(table: Table) -> str:
 
 
 DW_COLUMN_DOCS = (
-    ("dw_id", "Surrogate key: MD5 of the source key's canonical text (the same on every database)."),
+    ("dw_id", "Surrogate key: MD5 of the source key's canonical text (same on every database)."),
     ("dw_row_hash", "MD5 over the content columns' canonical text: the change detector."),
     ("dw_etl_run_id", "ETL_RUN_ID of the load that last brought this row's content."),
     ("dw_last_inserted", "When the key first reached the warehouse (dbt run start, UTC)."),
@@ -331,14 +334,12 @@ def dw_models_yml(source: str, tables: list[Table]) -> str:
             f"      Warehouse copy of {table.staging.upper()} merged on"
             f" {_yaml_list(table.key)}; rows deleted at the source are flagged (DW_IS_DELETED).",
             "    data_tests:",
-            "      - dw_invariants",
+            f"      - dw_invariants: {{arguments: {{required: {_yaml_list(table.required_key)}}}}}",
             "    columns:",
         ]
         for name, text in DW_COLUMN_DOCS:
             lines += [f"      - name: {name}", f"        description: {_yaml_text(text)}"]
-            if name == "dw_id":
-                lines.append("        data_tests: [unique, not_null]")
-        lines += _column_docs(table, "      ", _key_tests(table))
+        lines += _column_docs(table, "      ")
     return "\n".join(lines) + "\n"
 
 
@@ -461,6 +462,14 @@ def _parent(table: Table) -> tuple[str, list[str], list[str]] | None:
     return None
 
 
+CURRENT_FLAG = " IS_CURRENT is 1 on the open version."
+
+
+def _current_text(table: Table) -> str:
+    snapshot = f"HIST_TR2000_{column_name(table.stream).upper()}"
+    return f"{table.stream} as it is now: the current version of each key of {snapshot}."
+
+
 def tr2000_models_yml(tables: list[Table]) -> str:
     """Current and history views of every TR2000 stream, with the TR2000 validation rules."""
     lines = [
@@ -470,19 +479,16 @@ def tr2000_models_yml(tables: list[Table]) -> str:
     ]
     for table in tables:
         name = f"dw_tr2000_{column_name(table.stream)}"
-        key = _yaml_list(table.key)
         rules = {
             column: list(tests)
             for column, tests in TR2000_RULES.get(table.stream, {}).items()
             if column in table.column_names
         }
-        for column in table.required_key:
-            rules.setdefault(column, []).insert(0, "not_null")
         lines += [
             f"  - name: {name}",
-            f"    description: {_yaml_text(f'{table.stream} as it is now: the current version of each key of HIST_TR2000_{column_name(table.stream).upper()}.')}",
+            f"    description: {_yaml_text(_current_text(table))}",
             "    data_tests:",
-            f"      - unique_combination: {{arguments: {{columns: {key}}}}}",
+            f"      - {_key_test(table)}",
         ]
         parent = _parent(table)
         if parent:
@@ -500,14 +506,12 @@ def tr2000_models_yml(tables: list[Table]) -> str:
         lines += _column_docs(table, "      ", rules)
         lines += [
             f"  - name: {name}_history",
-            f"    description: {_yaml_text(_history_text(table) + ' IS_CURRENT is 1 on the open version.')}",
+            f"    description: {_yaml_text(_history_text(table) + CURRENT_FLAG)}",
             "    data_tests:",
-            "      - unique_combination:",
-            f"          arguments: {{columns: {key}, where_sql: valid_to is null}}",
+            f"      - {_key_test(table, 'valid_to is null')}",
             "    columns:",
             "      - name: is_current",
             "        description: 1 on the open (current) version of its key, else 0.",
-            "        data_tests: [{accepted_values: {arguments: {values: [0, 1], quote: false}}}]",
         ]
         for column, text in HIST_COLUMN_DOCS:
             lines += [f"      - name: {column}", f"        description: {_yaml_text(text)}"]
@@ -555,7 +559,13 @@ def render() -> dict[Path, str]:
     return files
 
 
-GENERATED_GLOBS = {"molo": "dw_*.sql", "stellar": "dw_*.sql", "tr2000": "dw_*.sql", "snapshots": "*"}
+# Folders the generator owns: files there that it no longer makes are removed.
+GENERATED_GLOBS = {
+    "molo": "dw_*.sql",
+    "stellar": "dw_*.sql",
+    "tr2000": "dw_*.sql",
+    "snapshots": "*",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
