@@ -139,19 +139,19 @@ def _reference_hashes(row: dict, key: list[str], kinds: dict[str, str]) -> tuple
     return dw_id, groups[0] if len(groups) == 1 else _md5("".join(groups))
 
 
-def _assert_hashes_match_reference(query: Query, tables, relation) -> None:
+def _assert_hashes_match_reference(query_many, tables, relation) -> None:
     """Every live warehouse row carries the reference DW_ID and DW_ROW_HASH of its staging row."""
+    statements = []
     for table in tables:
-        kinds = {c.name: c.hash_kind for c in table.columns}
-        names = ", ".join(kinds)
-        staged = [
-            dict(zip(kinds, row, strict=True))
-            for row in query(f"SELECT {names} FROM {table.staging}")
-        ]
-        expected = sorted(_reference_hashes(row, table.key, kinds) for row in staged)
         target, live = relation(table)
-        actual = sorted(query(f"SELECT dw_id, dw_row_hash FROM {target} WHERE {live}"))
-        assert actual == expected, target
+        statements.append(f"SELECT {', '.join(c.name for c in table.columns)} FROM {table.staging}")
+        statements.append(f"SELECT dw_id, dw_row_hash FROM {target} WHERE {live}")
+    results = query_many(statements)  # one connection for all of them
+    for i, table in enumerate(tables):
+        kinds = {c.name: c.hash_kind for c in table.columns}
+        staged = [dict(zip(kinds, row, strict=True)) for row in results[2 * i]]
+        expected = sorted(_reference_hashes(row, table.key, kinds) for row in staged)
+        assert sorted(results[2 * i + 1]) == expected, relation(table)[0]
 
 
 TAPS = ("tap-molo-s3", "tap-stellar-s3", "tap-tr2000")
@@ -189,10 +189,15 @@ def _blank_a_null(query: Query, execute: Callable[[str], None], table) -> tuple[
 
 
 def _scenario(
-    meltano, environment, dbt, env, query: Query, execute, marina_export, tr2000, *, history: bool
+    meltano, environment, dbt, env, query_many, execute, marina_export, tr2000, *, history: bool
 ) -> None:
     """Run 1: all three sources and `dbt build`. Run 2: the changed MOLO export (and, with
-    `history`, the changed TR2000 API) and `dbt build` with every data test."""
+    `history`, the changed TR2000 API) and `dbt build` with every data test.
+    `query_many` runs a list of statements on one connection, `execute` one change."""
+
+    def query(sql: str) -> list[tuple]:
+        return query_many([sql])[0]
+
     molo = marina_export("molo", rows=6, when=datetime(2025, 12, 20, 5, 0, 3), seed=3)
     stellar = marina_export("stellar", rows=4, when=datetime(2025, 12, 21, 7, 1))
     env = {
@@ -234,10 +239,10 @@ def _scenario(
         *generator.spec_tables("stellar", REPO / "tap-stellar-s3/tap_stellar_s3/tables.json"),
     ]
     _assert_hashes_match_reference(
-        query, marina_tables, lambda t: (t.warehouse, "dw_is_deleted = 0")
+        query_many, marina_tables, lambda t: (t.warehouse, "dw_is_deleted = 0")
     )
     _assert_hashes_match_reference(
-        query,
+        query_many,
         generator.tr2000_tables(),
         lambda t: (f"hist_tr2000_{t.stream}", "valid_to IS NULL"),
     )
@@ -285,6 +290,7 @@ def _scenario(
 
     if history:
         _assert_history(query, issues_before, new_issue)
+        _assert_freshness_and_docs(meltano, environment, dbt, env)
 
     # Monitoring: every target run is on the dashboard as SUCCESS.
     runs = query(
@@ -300,6 +306,33 @@ def _scenario(
     assert query("SELECT count(*) FROM v_etl_dashboard WHERE duration_seconds < 0") == [(0,)]
     reconciled = query("SELECT count(*), sum(abs(difference)) FROM v_etl_reconciliation")
     assert reconciled == [(len(dw_tables), 0)]
+
+
+def _assert_freshness_and_docs(meltano, environment: str, dbt: str, env: dict[str, str]) -> None:
+    """`dbt source freshness` passes on every source just loaded (the ledger says when), and
+    `dbt docs generate` documents every column the database has in every model and snapshot."""
+    result = meltano.run("invoke", dbt, "source", "freshness", environment=environment, **env)
+    _ok(result)
+    prefix = dbt.upper().replace("-", "_")
+    target = Path(env[f"{prefix}_TARGET_PATH"])
+    sources = json.loads((target / "sources.json").read_text())["results"]
+    # Every staging table (50 MOLO, 29 Stellar, 20 TR2000) and ETL_CONTROL has a rule.
+    assert len(sources) == 100
+    assert {s["status"] for s in sources} == {"pass"}
+
+    _ok(meltano.run("invoke", dbt, "docs", "generate", environment=environment, **env))
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())["nodes"]
+    undocumented = []
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] not in {"model", "snapshot"}:
+            continue
+        if not node["description"]:
+            undocumented.append(unique_id)
+        documented = {name for name, c in node["columns"].items() if c["description"]}
+        in_database = {name.lower() for name in catalog[unique_id]["columns"]}
+        undocumented += [f"{unique_id}.{c}" for c in sorted(in_database - documented)]
+    assert undocumented == []
 
 
 def _assert_history(query: Query, issues_before: dict[str, str], new_issue: str) -> None:
@@ -362,16 +395,16 @@ def test_warehouse_on_duckdb(meltano, marina_export, tr2000_server_factory, tmp_
     env = {**_dbt_env("dbt-duckdb", tmp_path), "DBT_DUCKDB_PATH": database}
     tr2000 = tr2000_server_factory(plants=2)
 
-    def query(sql: str) -> list[tuple]:
+    def query_many(statements: list[str]) -> list[list[tuple]]:
         with duckdb.connect(database, read_only=True) as connection:
-            return connection.sql(sql).fetchall()
+            return [connection.sql(sql).fetchall() for sql in statements]
 
     def execute(sql: str) -> None:
         with duckdb.connect(database) as connection:
             connection.execute(sql)
 
     _scenario(
-        meltano, "dev", "dbt-duckdb", env, query, execute, marina_export, tr2000, history=True
+        meltano, "dev", "dbt-duckdb", env, query_many, execute, marina_export, tr2000, history=True
     )
 
 
@@ -386,9 +419,9 @@ def test_warehouse_on_postgresql(meltano, pg_url, marina_export, tr2000_server_f
     tr2000 = tr2000_server_factory(plants=2)
     engine = pg_url.engine()
 
-    def query(sql: str) -> list[tuple]:
+    def query_many(statements: list[str]) -> list[list[tuple]]:
         with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(sa.text(sql))]
+            return [[tuple(row) for row in connection.execute(sa.text(sql))] for sql in statements]
 
     def execute(sql: str) -> None:
         with engine.begin() as connection:
@@ -396,7 +429,15 @@ def test_warehouse_on_postgresql(meltano, pg_url, marina_export, tr2000_server_f
 
     try:
         _scenario(
-            meltano, "ci", "dbt-postgres", env, query, execute, marina_export, tr2000, history=False
+            meltano,
+            "ci",
+            "dbt-postgres",
+            env,
+            query_many,
+            execute,
+            marina_export,
+            tr2000,
+            history=False,
         )
     finally:
         engine.dispose()
@@ -439,9 +480,9 @@ def test_warehouse_on_oracle_live(meltano, marina_export, tr2000_server_factory,
     url = sa.URL.create("oracle+oracledb", username=user, password=password)
     engine = sa.create_engine(url, connect_args={"dsn": dsn})
 
-    def query(sql: str) -> list[tuple]:
+    def query_many(statements: list[str]) -> list[list[tuple]]:
         with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(sa.text(sql))]
+            return [[tuple(row) for row in connection.execute(sa.text(sql))] for sql in statements]
 
     def execute(sql: str) -> None:
         with engine.begin() as connection:
@@ -451,7 +492,15 @@ def test_warehouse_on_oracle_live(meltano, marina_export, tr2000_server_factory,
     try:
         tr2000 = tr2000_server_factory(plants=2)
         _scenario(
-            meltano, "prod", "dbt-oracle", env, query, execute, marina_export, tr2000, history=False
+            meltano,
+            "prod",
+            "dbt-oracle",
+            env,
+            query_many,
+            execute,
+            marina_export,
+            tr2000,
+            history=False,
         )
     finally:
         _drop_pipeline_objects(engine)

@@ -1,13 +1,18 @@
 """Generate the thin, per-table dbt files from the taps' own table definitions.
 
-Sources: the S3 taps' table specs (`tap-*-s3/tap_*_s3/tables.json`) and tap-tr2000's discovered
-streams (keys and JSON schemas). Names go through target-oracle-staging's name function, so the
-columns here are exactly the ones the target creates. Output (never edit by hand):
+Sources: the S3 taps' table specs (`tap-*-s3/tap_*_s3/tables.json`, read with s3-export-core's
+`load_table_specs` and turned into the very JSON schemas the taps send) and tap-tr2000's
+discovered streams (keys and JSON schemas). Each column is typed by the target's own rules: its
+name function, its type rule and, on Oracle, its Oracle model (`oracle_model`, where present),
+so the generator knows which columns become CLOBs (strings longer than Oracle's VARCHAR2 limit,
+objects, arrays) and the kind each column is hashed as. Output (never edit by hand):
 
-- models/sources/src_<source>.yml      sources over the STG_* tables, key tests
+- models/sources/src_<source>.yml      sources over the STG_* tables: descriptions, ledger
+                                       freshness, key tests (TR2000)
 - models/dw/<source>/dw_<source>_<stream>.sql + _dw_<source>.yml   one dw_table() call each
-- snapshots/tr2000_history.yml         SCD2 snapshots of the TR2000 streams that keep history
-- models/tr2000/dw_tr2000_<stream>[_history].sql   current-state and history views
+- snapshots/hist_tr2000_<stream>.sql + _tr2000_history.yml   SCD2 history of every TR2000 stream
+- models/tr2000/dw_tr2000_<stream>[_history].sql + _tr2000.yml   current-state and history views
+  with the TR2000 validation rules (TR2000_RULES)
 - models/monitoring/v_etl_reconciliation.sql   staging vs warehouse row counts per table
 
 Usage: python transform/scripts/generate_models.py [--check]
@@ -501,7 +506,7 @@ def tr2000_models_yml(tables: list[Table]) -> str:
                 f"            to_columns: {_yaml_list(to_columns)}",
             ]
         lines.append("    columns:")
-        for column, text in HIST_COLUMN_DOCS[:3]:
+        for column, text in HIST_COLUMN_DOCS:
             lines += [f"      - name: {column}", f"        description: {_yaml_text(text)}"]
         lines += _column_docs(table, "      ", rules)
         lines += [
