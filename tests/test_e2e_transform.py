@@ -357,6 +357,21 @@ def _assert_history(query: Query, issues_before: dict[str, str], new_issue: str)
     assert history == [(0, 1), (1, 1)]
     # The other plant did not change: one version.
     assert query("SELECT count(*) FROM hist_tr2000_plants WHERE plant_id = '1001'") == [(1,)]
+    # Plant details carry the same description: their version closed and opened too.
+    details = query(
+        "SELECT long_description, valid_to IS NULL FROM hist_tr2000_plant_details "
+        f"WHERE plant_id = '{CHANGED_PLANT}' ORDER BY valid_from"
+    )
+    assert details == [("Generated plant 0", False), ("Generated plant 0, renamed", True)]
+    # The new issue revision's references of every kind arrive as current versions; the older
+    # revisions' references did not change, so none of their versions closed.
+    for kind in ("eds", "esk", "mds", "pcs", "pipe_element", "sc", "vds", "vsk", "vsm"):
+        ((new, closed),) = query(
+            f"SELECT count(CASE WHEN issue_revision = '{new_issue}' AND valid_to IS NULL "
+            f"THEN 1 END), count(valid_to) FROM hist_tr2000_issue_{kind}_references "
+            f"WHERE plant_id = '{CHANGED_PLANT}'"
+        )
+        assert (new > 0, closed) == (True, 0), kind
 
     # The new issue revision supersedes the previous one: its status version closed (R -> S).
     issues_after = dict(
@@ -737,3 +752,21 @@ def test_generator_knows_which_columns_are_clobs(schema, lob, kind):
     (column,) = _generator().columns_from_schema({"Notes": schema})
     assert (column.name, column.lob, column.kind) == ("notes", lob, kind)
     assert column.hash_kind == ("lob" if lob else kind)
+
+
+def test_generator_refuses_a_table_too_wide_for_oracle():
+    """1,000 staging columns + the DW bookkeeping would break Oracle's 1,000-column limit: the
+    generator says so, naming the stream, instead of writing a model that fails on Oracle."""
+    generator = _generator()
+    properties = {f"Col{i}": {"type": ["string", "null"]} for i in range(994)}
+    table = generator.Table(
+        source="molo",
+        stream="wide",
+        key=["col0"],
+        columns=generator.columns_from_schema(properties),
+        origin="a test spec",
+    )
+    with pytest.raises(generator.GeneratorError, match=r"a test spec: stream 'wide' .* 1001"):
+        generator.dw_model_sql(table)
+    narrow = generator.Table("molo", "wide", ["col0"], table.columns[:993], "a test spec")
+    assert "dw_table(" in generator.dw_model_sql(narrow)

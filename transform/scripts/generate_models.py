@@ -305,7 +305,27 @@ def sources_yml(source: str, tables: list[Table], description: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Oracle allows 1,000 columns per table (ORA-01792); a DW table adds these to its staging columns.
+ORACLE_MAX_COLUMNS = 1000
+DW_EXTRA_COLUMNS = 7  # dw_id, dw_row_hash, dw_etl_run_id, dw_last_inserted/updated, deleted
+
+
+class GeneratorError(ValueError):
+    """A table the warehouse layer cannot be generated for, named with its origin."""
+
+
+def check_width(table: Table, extra: int) -> None:
+    width = len(table.columns) + extra
+    if width > ORACLE_MAX_COLUMNS:
+        msg = (
+            f"{table.origin}: stream {table.stream!r} has {len(table.columns)} columns; its "
+            f"warehouse table would have {width}, over Oracle's {ORACLE_MAX_COLUMNS} (ORA-01792)"
+        )
+        raise GeneratorError(msg)
+
+
 def dw_model_sql(table: Table) -> str:
+    check_width(table, DW_EXTRA_COLUMNS)
     return (
         f"-- {table.warehouse.upper()}: {HEADER.format(origin=table.origin)}\n"
         "{{\n"
@@ -389,6 +409,7 @@ def reconciliation_sql(tables: list[Table]) -> str:
 
 
 def snapshot_sql(table: Table) -> str:
+    check_width(table, len(HIST_COLUMN_DOCS))
     name = f"hist_tr2000_{column_name(table.stream)}"
     return (
         f"{{#- {name.upper()}: {HEADER.format(origin=table.origin)} -#}}\n"
