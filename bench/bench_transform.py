@@ -1,10 +1,10 @@
 """Benchmark the DW merge (transform/macros/dw_table.sql) on DuckDB against the predecessor's way.
 
-One staging table (MOLO reservations, the spec's columns) with N rows; the warehouse model is built
-with dbt three times: first load, an unchanged re-run, and a run after 1% of rows changed and 0.5%
-were deleted. The predecessor's stored procedure MERGEd every staging row into the warehouse table
-and set DW_LAST_UPDATED on all of them; the same statement is timed directly in DuckDB for
-comparison. Not a test: run by hand, needs `meltano install` (the dbt-duckdb utility venv).
+One staging table (MOLO reservations, the spec's columns in their DuckDB types) with N rows; the
+model is built with dbt three times: first load, an unchanged re-run, and a run after 1% of rows
+changed and 0.5% were deleted. The predecessor's stored procedure MERGEd every staging row into
+the warehouse table and set DW_LAST_UPDATED on all of them; the same statement is timed directly
+in DuckDB for comparison. Not a test: run by hand, needs `meltano install` (dbt-duckdb utility).
 
     .venv/bin/python bench/bench_transform.py --rows 1000000
 """

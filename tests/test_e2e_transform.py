@@ -131,11 +131,12 @@ def _md5(text: str) -> str:
 def _reference_hashes(row: dict, key: list[str], kinds: dict[str, str]) -> tuple[str, str]:
     """(DW_ID, DW_ROW_HASH) of one staging row, as macros/hashing.sql defines them."""
     dw_id = _md5("|".join(_canonical(row[k], kinds[k]) or "<null>" for k in key))
-    column_hashes = [
-        _md5(text) if (text := _canonical(row[name], kind)) is not None else "N"
-        for name, kind in kinds.items()
-    ]
-    groups = [_md5("|".join(column_hashes[i : i + 100])) for i in range(0, len(column_hashes), 100)]
+    parts = []
+    for name, kind in kinds.items():
+        text = _canonical(row[name], kind)
+        wide = kind in {"string", "time", "lob", "json"}  # hashed on their own
+        parts.append("N" if text is None else _md5(text) if wide else text)
+    groups = [_md5("|".join(parts[i : i + 50])) for i in range(0, len(parts), 50)]
     return dw_id, groups[0] if len(groups) == 1 else _md5("".join(groups))
 
 
