@@ -8,19 +8,31 @@
     - deleted at the source (SDC_DELETED_AT set by the target, or the key absent from the staging
       table, which holds the latest snapshot): DW_IS_DELETED = 1 and DW_DELETED_AT set, the row
       kept; a key that comes back is un-flagged.
-  `columns` are the staging column names (lower case, the target's name function), `key` the
-  source key, `lob_columns` the ones stored as CLOB on Oracle.
+  `columns` are (staging column name, kind) pairs from the generator (see hashing.sql for the
+  kinds; `lob` = CLOB on Oracle), `key` the source key's column names. Text columns store ''
+  as NULL (Oracle's rule, on every database). LOB columns are never compared with =/<> (Oracle
+  refuses, ORA-00932): the row hash covers their length and first 1000 characters, and
+  dw_lob_differs() compares them in full. `incremental` forces a branch (the Oracle gate's
+  analyses); by default dw_is_incremental() decides.
 -#}
-{% macro dw_table(source_name, table_name, key, columns, lob_columns=[], soft_delete_column='sdc_deleted_at') -%}
+{% macro dw_table(source_name, table_name, key, columns, soft_delete_column='sdc_deleted_at', incremental=none) -%}
 {%- set now = dw_run_timestamp() -%}
+{%- set pairs = dw_column_pairs(columns) -%}
+{%- set kinds = {} -%}
+{%- for name, kind in pairs -%}{%- do kinds.update({name: kind}) -%}{%- endfor -%}
+{%- set key_pairs = [] -%}
+{%- for name in key -%}{%- do key_pairs.append((name, kinds.get(name, 'string'))) -%}{%- endfor -%}
+{%- set names = pairs | map(attribute=0) | list -%}
+{%- set lobs = [] -%}
+{%- for name, kind in pairs -%}{%- if kind in ('lob', 'json') -%}{%- do lobs.append(name) -%}{%- endif -%}{%- endfor -%}
 {%- set not_deleted_at = "cast(null as " ~ dbt.type_timestamp() ~ ")" -%}
 with src as (
     select
-        {{ surrogate_key(key) }} as dw_id,
-        {%- for column in columns %}
-        {{ column }},
+        {{ surrogate_key(key_pairs) }} as dw_id,
+        {%- for name, kind in pairs %}
+        {{ dw_value(name, kind) }} as {{ name }},
         {%- endfor %}
-        {{ row_hash(columns, lob_columns) }} as dw_row_hash,
+        {{ row_hash(pairs) }} as dw_row_hash,
         etl_run_id as dw_etl_run_id,
         {%- if soft_delete_column %}
         case when {{ soft_delete_column }} is null then 0 else 1 end as dw_is_deleted,
@@ -31,22 +43,26 @@ with src as (
         {%- endif %}
     from {{ source(source_name, table_name) }}
 )
-{%- if dw_is_incremental() %},
+{%- if (dw_is_incremental() if incremental is none else incremental) %}
+{%- set changed = [] -%}
+{%- for name in lobs -%}{%- do changed.append(" or " ~ dw_lob_differs("cur." ~ name, "src." ~ name)) -%}{%- endfor -%}
+{%- set changed_lobs = changed | join("") -%},
 cur as (
     select dw_id, dw_row_hash, dw_last_inserted, dw_last_updated, dw_is_deleted, dw_deleted_at
+        {%- for name in lobs %}, {{ name }}{% endfor %}
     from {{ this }}
 ),
 arrived_or_changed as (
     select
         src.dw_id,
-        {%- for column in columns %}
-        src.{{ column }},
+        {%- for name in names %}
+        src.{{ name }},
         {%- endfor %}
         src.dw_row_hash,
         src.dw_etl_run_id,
         coalesce(cur.dw_last_inserted, {{ now }}) as dw_last_inserted,
         case
-            when cur.dw_id is null or cur.dw_row_hash <> src.dw_row_hash then {{ now }}
+            when cur.dw_id is null or cur.dw_row_hash <> src.dw_row_hash{{ changed_lobs }} then {{ now }}
             else cur.dw_last_updated
         end as dw_last_updated,
         src.dw_is_deleted,
@@ -57,14 +73,14 @@ arrived_or_changed as (
     from src
     left join cur on cur.dw_id = src.dw_id
     where cur.dw_id is null
-        or cur.dw_row_hash <> src.dw_row_hash
+        or cur.dw_row_hash <> src.dw_row_hash{{ changed_lobs }}
         or cur.dw_is_deleted <> src.dw_is_deleted
 ),
 vanished as (
     select
         tgt.dw_id,
-        {%- for column in columns %}
-        tgt.{{ column }},
+        {%- for name in names %}
+        tgt.{{ name }},
         {%- endfor %}
         tgt.dw_row_hash,
         tgt.dw_etl_run_id,
@@ -82,8 +98,8 @@ select * from vanished
 {%- else %}
 select
     dw_id,
-    {%- for column in columns %}
-    {{ column }},
+    {%- for name in names %}
+    {{ name }},
     {%- endfor %}
     dw_row_hash,
     dw_etl_run_id,

@@ -18,3 +18,16 @@
      + extract(minute from ({{ end_ts }} - {{ start_ts }})) * 60
      + extract(second from ({{ end_ts }} - {{ start_ts }})))
 {%- endmacro %}
+
+{#- The calendar day of a timestamp (Oracle's DATE keeps the time of day, so TRUNC there). -#}
+{% macro dw_day(ts) -%}
+    {{ return(adapter.dispatch('dw_day', 'pipeline_warehouse')(ts)) }}
+{%- endmacro %}
+
+{% macro default__dw_day(ts) -%}
+    cast({{ ts }} as date)
+{%- endmacro %}
+
+{% macro oracle__dw_day(ts) -%}
+    trunc({{ ts }})
+{%- endmacro %}

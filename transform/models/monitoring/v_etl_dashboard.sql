@@ -14,6 +14,13 @@ select
     ctl.run_id,
     ctl.source_name,
     ctl.meltano_run_id,
+    {{ ledger_optional_columns(source('etl', 'etl_control'), [
+        ('state_id', dbt.type_string()),
+        ('source_complete', dbt.type_string()),
+        ('host_name', dbt.type_string()),
+        ('process_id', dbt.type_bigint()),
+        ('heartbeat_at', dbt.type_timestamp()),
+    ], prefix='ctl.') }},
     ctl.status,
     ctl.started_at,
     ctl.ended_at,

@@ -5,8 +5,8 @@
     table_name='stg_molo_account_status',
     key=['id'],
     columns=[
-        'id',
-        'name',
+        ('id', 'integer'),
+        ('name', 'string'),
     ],
   )
 }}

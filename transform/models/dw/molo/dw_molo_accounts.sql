@@ -5,10 +5,10 @@
     table_name='stg_molo_accounts',
     key=['id'],
     columns=[
-        'id',
-        'account_status_id',
-        'marina_location_id',
-        'contact_id',
+        ('id', 'integer'),
+        ('account_status_id', 'integer'),
+        ('marina_location_id', 'integer'),
+        ('contact_id', 'integer'),
     ],
   )
 }}

@@ -5,8 +5,8 @@
     table_name='stg_molo_contact_auto_charge',
     key=['id'],
     columns=[
-        'id',
-        'name',
+        ('id', 'integer'),
+        ('name', 'string'),
     ],
   )
 }}

@@ -5,10 +5,10 @@
     table_name='stg_molo_currencies',
     key=['id'],
     columns=[
-        'id',
-        'name',
-        'code',
-        'symbol',
+        ('id', 'integer'),
+        ('name', 'string'),
+        ('code', 'string'),
+        ('symbol', 'string'),
     ],
   )
 }}

@@ -5,8 +5,8 @@
     table_name='stg_molo_due_date_settings',
     key=['id'],
     columns=[
-        'id',
-        'name',
+        ('id', 'integer'),
+        ('name', 'string'),
     ],
   )
 }}

@@ -5,8 +5,8 @@
     table_name='stg_molo_payment_methods',
     key=['id'],
     columns=[
-        'id',
-        'name',
+        ('id', 'integer'),
+        ('name', 'string'),
     ],
   )
 }}

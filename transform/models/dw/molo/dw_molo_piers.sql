@@ -5,9 +5,9 @@
     table_name='stg_molo_piers',
     key=['id'],
     columns=[
-        'id',
-        'name',
-        'marina_location_id',
+        ('id', 'integer'),
+        ('name', 'string'),
+        ('marina_location_id', 'integer'),
     ],
   )
 }}

@@ -5,8 +5,8 @@
     table_name='stg_molo_power_needs',
     key=['id'],
     columns=[
-        'id',
-        'name',
+        ('id', 'integer'),
+        ('name', 'string'),
     ],
   )
 }}

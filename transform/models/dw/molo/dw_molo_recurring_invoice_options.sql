@@ -5,8 +5,8 @@
     table_name='stg_molo_recurring_invoice_options',
     key=['id'],
     columns=[
-        'id',
-        'name',
+        ('id', 'integer'),
+        ('name', 'string'),
     ],
   )
 }}

@@ -5,8 +5,8 @@
     table_name='stg_molo_vessel_engine_class',
     key=['id'],
     columns=[
-        'id',
-        'name',
+        ('id', 'integer'),
+        ('name', 'string'),
     ],
   )
 }}

@@ -5,12 +5,12 @@
     table_name='stg_stellar_accessory_options',
     key=['id'],
     columns=[
-        'id',
-        'accessory_id',
-        'value',
-        'use_striped_background',
-        'created_at',
-        'updated_at',
+        ('id', 'integer'),
+        ('accessory_id', 'integer'),
+        ('value', 'string'),
+        ('use_striped_background', 'string'),
+        ('created_at', 'datetime'),
+        ('updated_at', 'datetime'),
     ],
   )
 }}

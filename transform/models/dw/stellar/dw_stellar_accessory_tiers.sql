@@ -5,14 +5,14 @@
     table_name='stg_stellar_accessory_tiers',
     key=['id'],
     columns=[
-        'id',
-        'accessory_id',
-        'min_hours',
-        'max_hours',
-        'price',
-        'accessory_option_id',
-        'created_at',
-        'updated_at',
+        ('id', 'integer'),
+        ('accessory_id', 'integer'),
+        ('min_hours', 'integer'),
+        ('max_hours', 'integer'),
+        ('price', 'number'),
+        ('accessory_option_id', 'integer'),
+        ('created_at', 'datetime'),
+        ('updated_at', 'datetime'),
     ],
   )
 }}

@@ -5,14 +5,14 @@
     table_name='stg_stellar_booking_accessories',
     key=['booking_id', 'accessory_id'],
     columns=[
-        'booking_id',
-        'accessory_id',
-        'qty',
-        'price',
-        'price_override',
-        'accessory_option_id',
-        'created_at',
-        'updated_at',
+        ('booking_id', 'integer'),
+        ('accessory_id', 'integer'),
+        ('qty', 'integer'),
+        ('price', 'number'),
+        ('price_override', 'integer'),
+        ('accessory_option_id', 'integer'),
+        ('created_at', 'datetime'),
+        ('updated_at', 'datetime'),
     ],
   )
 }}

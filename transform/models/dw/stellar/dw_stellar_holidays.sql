@@ -5,8 +5,8 @@
     table_name='stg_stellar_holidays',
     key=['location_id', 'holiday_date'],
     columns=[
-        'location_id',
-        'holiday_date',
+        ('location_id', 'integer'),
+        ('holiday_date', 'date'),
     ],
   )
 }}

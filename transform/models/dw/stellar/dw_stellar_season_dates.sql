@@ -5,10 +5,10 @@
     table_name='stg_stellar_season_dates',
     key=['id'],
     columns=[
-        'id',
-        'season_id',
-        'start_date',
-        'end_date',
+        ('id', 'integer'),
+        ('season_id', 'integer'),
+        ('start_date', 'date'),
+        ('end_date', 'date'),
     ],
   )
 }}
