@@ -319,8 +319,13 @@ class StagingConnector(SQLConnector):
     def ensure_schema(self, session: Session | DryRunSession, schema: str | None) -> None:
         if not schema or not self.dialect.creates_schemas:
             return  # an Oracle schema is a user: the DBA creates it
-        session.execute(self.dialect.create_schema_sql(schema))
-        session.commit()
+        try:
+            session.execute(self.dialect.create_schema_sql(schema))
+            session.commit()
+        except Exception as exc:  # IF NOT EXISTS still races on PostgreSQL's catalog
+            session.rollback()
+            if not self.dialect.is_already_exists(exc) and "pg_namespace" not in str(exc):
+                raise
 
     def rehearse_on_oracle(self, spec: TableSpec) -> None:
         """With Oracle parity on DuckDB/PostgreSQL: the table's Oracle DDL must pass the Oracle
@@ -341,12 +346,22 @@ class StagingConnector(SQLConnector):
         self.rehearse_on_oracle(spec)
         existing = session.reflect(spec.name, spec.schema)
         if existing is None:
-            session.execute(self.dialect.create_table_sql(spec))
-            session.commit()
-            if isinstance(session, DryRunSession):
-                session.register_table(spec.schema, spec.name, spec.columns, spec.keys)
-            return spec
-        if existing.primary_key and set(existing.primary_key) != set(spec.keys):
+            try:
+                session.execute(self.dialect.create_table_sql(spec))
+                session.commit()
+            except Exception as exc:
+                # Another run (a parallel partition) created it between our look and our CREATE.
+                session.rollback()
+                existing = session.reflect(spec.name, spec.schema)
+                if existing is None or not self.dialect.is_already_exists(exc):
+                    raise
+                logger.info("%s was created by a concurrent run: using it", spec.name)
+            else:
+                if isinstance(session, DryRunSession):
+                    session.register_table(spec.schema, spec.name, spec.columns, spec.keys)
+                return spec
+        key_changed = set(existing.primary_key) != set(spec.keys)
+        if existing.primary_key and spec.has_key_constraint and key_changed:
             self._change_key(session, spec, existing)
         effective = self._evolve(session, spec, spec.name, existing, spec.columns)
         return spec.with_columns(effective)

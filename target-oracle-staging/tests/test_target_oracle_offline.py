@@ -48,6 +48,7 @@ def _tap_catalogs() -> dict[str, dict]:
 
 
 def _sample_value(schema: dict, n: int) -> object:  # noqa: PLR0911
+    """A value that fits the property's schema (its maxLength, maximum and multipleOf)."""
     types = schema.get("type", "string")
     types = {types} if isinstance(types, str) else set(types)
     if schema.get("format") == "date-time":
@@ -55,16 +56,18 @@ def _sample_value(schema: dict, n: int) -> object:  # noqa: PLR0911
     if schema.get("format") == "date":
         return f"2024-01-0{n}"
     if "integer" in types:
-        return n
+        return min(n, schema.get("maximum", n))
     if "number" in types:
-        return n + 0.5
+        value = n if "multipleOf" in schema else n + 0.5
+        return min(value, schema.get("maximum", value))
     if "boolean" in types:
         return n % 2 == 0
     if "object" in types:
         return {"n": n}
     if "array" in types:
         return [n]
-    return f"value {n}"
+    text = f"value {n}"
+    return text[-schema["maxLength"] :] if "maxLength" in schema else text
 
 
 def _messages_for(catalog: dict) -> list[dict]:

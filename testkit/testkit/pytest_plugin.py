@@ -153,6 +153,7 @@ def meltano(tmp_path: Path) -> MeltanoProject:
     return MeltanoProject(root=REPO_ROOT, env=env)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist, everything that runs the repository's Meltano project shares its
     `.meltano/run` folder and dbt's `transform/target`: one worker runs those in turn."""

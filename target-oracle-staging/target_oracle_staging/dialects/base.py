@@ -306,6 +306,15 @@ class Dialect:
     ) -> list[RowError]:
         raise NotImplementedError
 
+    @staticmethod
+    def is_already_exists(exc: BaseException) -> bool:
+        """The CREATE lost a race: the object exists (PostgreSQL DuplicateTable or its pg_type
+        twin, Oracle ORA-00955, DuckDB's catalog error)."""
+        text = str(exc)
+        return (
+            "already exists" in text or "ORA-00955" in text or "pg_type_typname_nsp_index" in text
+        )
+
     def is_row_error(self, exc: BaseException) -> bool:
         """True for errors caused by the values of a row, not by the database or connection."""
         return False
