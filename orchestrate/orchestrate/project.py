@@ -62,6 +62,7 @@ class Block:
 class Job:
     name: str
     blocks: tuple[Block, ...]
+    environment: str  # from its guard task `orchestrate:check-<...>` (`--environment <name>`)
 
     @property
     def guard(self) -> Block | None:
@@ -95,16 +96,19 @@ class Partition:
     env: dict[str, str]
 
 
+Partitions = dict[str, dict[str, tuple[Partition, ...]]]  # environment -> extractor -> partitions
+
+
 @dataclass(frozen=True)
 class MeltanoProject:
     root: Path
     jobs: dict[str, Job]
     schedules: dict[str, Schedule]
     environments: tuple[str, ...]
-    partitions: dict[str, tuple[Partition, ...]]
+    partitions: Partitions
 
-    def partitions_for(self, extractor: str) -> tuple[Partition, ...]:
-        return self.partitions.get(extractor, ())
+    def partitions_for(self, environment: str, extractor: str) -> tuple[Partition, ...]:
+        return self.partitions.get(environment, {}).get(extractor, ())
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -112,7 +116,8 @@ def find_root(start: Path | None = None) -> Path:
     if root := os.environ.get("MELTANO_PROJECT_ROOT"):
         return Path(root)
     here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
+    # Then the repository this package was installed from (editable install).
+    for folder in (here, *here.parents, Path(__file__).resolve().parents[2]):
         if (folder / "meltano.yml").is_file():
             return folder
     msg = f"no meltano.yml in {here} or its parents (set MELTANO_PROJECT_ROOT)"
@@ -153,8 +158,8 @@ def _parse_blocks(job_name: str, tasks: list[Any], names: dict[str, set[str]]) -
     return tuple(blocks)
 
 
-def _partitions(raw: Any, where: str) -> dict[str, tuple[Partition, ...]]:
-    """`{extractor: {partition name: {ENV_VAR: value}}}`; values that are not strings become JSON."""
+def _partitions(raw: Any, where: str, environments: tuple[str, ...]) -> Partitions:
+    """`{environment: {extractor: {partition name: {ENV_VAR: value}}}}`; non-strings become JSON."""
     if raw is None:
         return {}
     if isinstance(raw, str):
@@ -163,9 +168,17 @@ def _partitions(raw: Any, where: str) -> dict[str, tuple[Partition, ...]]:
         except json.JSONDecodeError as exc:
             msg = f"{where}: partitions is not JSON: {exc}"
             raise ProjectError(msg) from exc
-    if not isinstance(raw, dict):
-        msg = f"{where}: partitions must map extractor -> partition name -> env vars"
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        msg = f"{where}: partitions must map environment -> extractor -> partition name -> env vars"
         raise ProjectError(msg)
+    unknown = sorted(set(raw) - set(environments))
+    if unknown:
+        msg = f"{where}: partitions name unknown environments {', '.join(unknown)}"
+        raise ProjectError(msg)
+    return {env: _extractor_partitions(groups, f"{where}, {env}") for env, groups in raw.items()}
+
+
+def _extractor_partitions(raw: dict[str, Any], where: str) -> dict[str, tuple[Partition, ...]]:
     result: dict[str, tuple[Partition, ...]] = {}
     for extractor, groups in raw.items():
         if not isinstance(groups, dict) or not groups:
@@ -182,16 +195,39 @@ def _partitions(raw: Any, where: str) -> dict[str, tuple[Partition, ...]]:
     return result
 
 
+def _guard_environment(path: Path, job: str, blocks: tuple[Block, ...], utility: dict) -> str:
+    """The environment a job's first task `orchestrate:<command>` checks for."""
+    first = blocks[0].plugins[0] if blocks else ""
+    command = first.split(":", 1)[1] if first.startswith(f"{UTILITY}:") else None
+    spec = (utility.get("commands") or {}).get(command) if command else None
+    args = (spec.get("args", "") if isinstance(spec, dict) else spec or "").split()
+    if "--environment" not in args or args.index("--environment") + 1 >= len(args):
+        msg = (
+            f"{path}: job {job!r} must start with an `{UTILITY}:check-...` task whose command "
+            f"passes --environment (found {first or 'no task'!r})"
+        )
+        raise ProjectError(msg)
+    return args[args.index("--environment") + 1]
+
+
 def load_project(root: Path | None = None) -> MeltanoProject:
     root = root or find_root()
     path = root / "meltano.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     names = _plugin_names(data.get("plugins", {}))
-    jobs = {
-        job["name"]: Job(job["name"], _parse_blocks(job["name"], job.get("tasks", []), names))
-        for job in data.get("jobs", [])
-    }
+    utility = next(
+        (u for u in data.get("plugins", {}).get("utilities", []) if u["name"] == UTILITY), {}
+    )
     environments = tuple(e["name"] for e in data.get("environments", []))
+    jobs: dict[str, Job] = {}
+    for raw_job in data.get("jobs", []):
+        name = raw_job["name"]
+        blocks = _parse_blocks(name, raw_job.get("tasks", []), names)
+        environment = _guard_environment(path, name, blocks, utility)
+        if environment not in environments:
+            msg = f"{path}: job {name!r} checks for environment {environment!r}, which is not defined"
+            raise ProjectError(msg)
+        jobs[name] = Job(name, blocks, environment)
     schedules: dict[str, Schedule] = {}
     for raw in data.get("schedules", []):
         name = raw["name"]
@@ -206,14 +242,18 @@ def load_project(root: Path | None = None) -> MeltanoProject:
         if raw.get("job") not in jobs:
             msg = f"{path}: schedule {name!r} names job {raw.get('job')!r}, which is not defined"
             raise ProjectError(msg)
+        if jobs[raw["job"]].environment != environment:
+            msg = (
+                f"{path}: schedule {name!r} runs in {environment!r} but its job {raw['job']!r} "
+                f"is for {jobs[raw['job']].environment!r}"
+            )
+            raise ProjectError(msg)
         schedules[name] = Schedule(name, raw["interval"], jobs[raw["job"]], environment, env)
 
-    utility = next(
-        (u for u in data.get("plugins", {}).get("utilities", []) if u["name"] == UTILITY), {}
-    )
     setting = next((s for s in utility.get("settings", []) if s["name"] == "partitions"), {})
     where = f"{path}: utility {UTILITY!r}"
     if PARTITIONS_VARIABLE in os.environ:
         where = f"environment variable {PARTITIONS_VARIABLE}"
-    partitions = _partitions(os.environ.get(PARTITIONS_VARIABLE, setting.get("value")), where)
+    raw = os.environ.get(PARTITIONS_VARIABLE, setting.get("value"))
+    partitions = _partitions(raw, where, environments)
     return MeltanoProject(root, jobs, schedules, environments, partitions)

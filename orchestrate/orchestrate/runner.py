@@ -55,11 +55,21 @@ def meltano_executable() -> str:
     return found
 
 
-def block_args(block: Block, state_id_suffix: str | None = None) -> list[str]:
+def block_args(
+    block: Block,
+    state_id_suffix: str | None = None,
+    *,
+    guard: Block | None = None,
+    full_refresh: bool = False,
+) -> list[str]:
+    """`run [options] [<guard>] <block>`: with the job's guard first, every process checks its
+    environment before it extracts anything."""
     args = ["run"]
+    if full_refresh and block.is_el:
+        args.append("--full-refresh")
     if state_id_suffix:
         args.append(f"--state-id-suffix={state_id_suffix}")
-    return [*args, *block.plugins]
+    return [*args, *(guard.plugins if guard else ()), *block.plugins]
 
 
 @contextmanager
@@ -141,6 +151,8 @@ def run_block(
     block: Block,
     *,
     suffix: str | None = None,
+    guard: Block | None = None,
+    full_refresh: bool = False,
     run_id: str | None = None,
     env: Mapping[str, str] | None = None,
     isolate: bool = False,
@@ -151,7 +163,7 @@ def run_block(
     return run_meltano(
         root,
         environment,
-        block_args(block, suffix),
+        block_args(block, suffix, guard=guard, full_refresh=full_refresh),
         run_id=run_id,
         state_id=state_id,
         env=env,
