@@ -114,15 +114,23 @@ def runs(tmp_path_factory):
 
 def _runs(tmp_path_factory, stack: ExitStack) -> dict:
     folders = {n: tmp_path_factory.mktemp(n) for n in ("prod", "marina", "dagster")}
+    # One system database each: Meltano's first start migrates it, which does not run concurrently.
     prod_env = _sandbox(folders["prod"])
     results: dict[str, Finished] = {}
+    commands = {
+        "tr2000-weekly": ["--environment=dev", "schedule", "run", "tr2000-weekly"],
+        "marina-daily": ["--environment=dev", "schedule", "run", "marina-daily"],
+        "wrong-env": ["--environment=ci", "run", "tr2000"],
+    }
     threads = [
-        _start(results, n, [MELTANO, "--environment=dev", "schedule", "run", n], prod_env)
-        for n in ("tr2000-weekly", "marina-daily")
+        _start(
+            results,
+            name,
+            [MELTANO, *args],
+            {**prod_env, "MELTANO_DATABASE_URI": f"sqlite:///{folders['prod'] / name}.db"},
+        )
+        for name, args in commands.items()
     ]
-    threads.append(
-        _start(results, "wrong-env", [MELTANO, "--environment=ci", "run", "tr2000"], prod_env)
-    )
     # The cron wrapper, on a host whose default environment is wrong for the schedule.
     marina_env = {**_sandbox(folders["marina"]), "MELTANO_ENVIRONMENT": "ci"}
     with job_lock(ROOT, "dev", "marina"):

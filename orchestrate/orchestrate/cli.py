@@ -1,4 +1,4 @@
-"""`orchestrate`: the environment guard (a Meltano utility), crontab lines and the cron wrapper."""
+"""`orchestrate`: the environment guard (a Meltano utility), crontab lines, the cron wrapper, the UI."""
 
 from __future__ import annotations
 
@@ -46,6 +46,23 @@ def _run_schedule(args: argparse.Namespace) -> int:
     return result.returncode
 
 
+def _ui(args: argparse.Namespace) -> int:
+    """`dagster dev` on this project's definitions, with a persistent DAGSTER_HOME in .meltano/."""
+    import os
+    from pathlib import Path
+
+    from orchestrate.project import find_root
+
+    home = Path(os.environ.get("DAGSTER_HOME") or find_root() / ".meltano" / "dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()
+    os.environ["DAGSTER_HOME"] = str(home)
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster), "dev", "-m", "orchestrate.definitions", "-h", args.host, "-p", args.port]
+    os.execv(command[0], command)  # replaces this process: Ctrl-C stops dagster itself
+    return 0  # pragma: no cover
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="orchestrate", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -65,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run-schedule", help="run a schedule now, unless it is still running")
     run.add_argument("name")
     run.set_defaults(handler=_run_schedule)
+
+    ui = commands.add_parser("ui", help="start Dagster's UI and daemon on the definitions")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", default="3000")
+    ui.set_defaults(handler=_ui)
 
     args = parser.parse_args(argv)
     return args.handler(args)

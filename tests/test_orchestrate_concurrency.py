@@ -1,0 +1,107 @@
+"""Two TR2000 partitions as two concurrent `meltano run` processes, exactly as the ci Dagster job's
+ops start them: one shared system database on the machine's PostgreSQL (MELTANO_DATABASE_URI), one
+staging schema. Both land, each keeps its own state id, the ledger shows both runs with their ids."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+from orchestrate.project import load_project
+from orchestrate.runner import RunResult, run_block
+from testkit.tr2000.server import Tr2000Server
+from testkit.tr2000.world import sample_world
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUPS = {"plants-a": [7], "plants-b": [47]}
+
+
+@pytest.fixture
+def system_db(pg_url) -> str:
+    """Meltano's system database in a throw-away schema (Meltano creates its tables there)."""
+    return f"{pg_url.url}?options={quote(f'-csearch_path={pg_url.schema}')}"
+
+
+def test_two_partitions_side_by_side_on_a_shared_system_database(
+    system_db, pg_url, monkeypatch
+) -> None:
+    staging = f"stg_{uuid.uuid4().hex[:10]}"
+    partitions = {"ci": {"tap-tr2000": {n: {"TAP_TR2000_PLANT_IDS": p} for n, p in GROUPS.items()}}}
+    monkeypatch.setenv("ORCHESTRATE_PARTITIONS", json.dumps(partitions))
+    project = load_project(ROOT)
+    job = project.jobs["tr2000-ci"]
+    (block,) = job.el_blocks
+    results: dict[str, RunResult] = {}
+    engine = sa.create_engine(pg_url.url)
+    try:
+        with Tr2000Server(sample_world()) as server:
+            env = {
+                "MELTANO_DATABASE_URI": system_db,
+                "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+                "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
+                "TARGET_ORACLE_STAGING_SQLALCHEMY_URL": pg_url.url,
+                "TARGET_ORACLE_STAGING_DEFAULT_TARGET_SCHEMA": staging,
+                "TAP_TR2000_BASE_URL": server.base_url,
+                "TAP_TR2000_REQUESTS_PER_SECOND": "0",
+            }
+
+            def run(partition) -> None:
+                results[partition.name] = run_block(
+                    ROOT,
+                    "ci",
+                    block,
+                    suffix=partition.name,
+                    guard=job.guard,
+                    env={**env, **partition.env},
+                    isolate=True,
+                    timeout=600,
+                )
+
+            threads = [
+                threading.Thread(target=run, args=(p,))
+                for p in project.partitions_for("ci", "tap-tr2000")
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+
+        assert set(results) == set(GROUPS)
+        for name, result in results.items():
+            assert result.returncode == 0, f"{name}:\n{result.tail(60)}"
+            assert f"--state-id-suffix={name}" in result.args
+        with engine.connect() as conn:
+            states = dict(
+                conn.execute(
+                    sa.text(f"SELECT state_id, completed_state FROM {pg_url.schema}.state")
+                ).all()
+            )
+            ledger = conn.execute(
+                sa.text(
+                    f"SELECT meltano_run_id, status FROM {staging}.etl_control ORDER BY started_at"
+                )
+            ).all()
+            plants = conn.execute(
+                sa.text(f"SELECT plant_id FROM {staging}.stg_tr2000_plant_details ORDER BY 1")
+            ).all()
+        # Each partition's bookmarks sit under its own state id and name only its own plants.
+        for name, ids in GROUPS.items():
+            state_id = f"ci:tap-tr2000-to-target-oracle-staging:{name}"
+            assert results[name].state_id == state_id
+            issues = json.loads(states[state_id])["singer_state"]["bookmarks"]["issues"]
+            assert [p["context"]["PlantID"] for p in issues["partitions"]] == [str(i) for i in ids]
+        assert sorted(r for r, _ in ledger) == sorted(str(r.run_id) for r in results.values())
+        assert [s for _, s in ledger] == ["SUCCESS", "SUCCESS"]
+        assert [str(p) for (p,) in plants] == ["47", "7"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {staging} CASCADE"))
+        engine.dispose()
