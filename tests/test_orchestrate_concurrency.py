@@ -1,6 +1,7 @@
-"""Two TR2000 partitions as two concurrent `meltano run` processes, exactly as the ci Dagster job's
-ops start them: one shared system database on the machine's PostgreSQL (MELTANO_DATABASE_URI), one
-staging schema. Both land, each keeps its own state id, the ledger shows both runs with their ids."""
+"""Two TR2000 partitions as two concurrent `meltano run` processes, as the ci Dagster job's ops
+start them: one shared system database on the machine's PostgreSQL (MELTANO_DATABASE_URI), one
+staging schema. Both land, each keeps its own state id, the ledger shows both runs with their ids.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-
 from orchestrate.project import load_project
 from orchestrate.runner import RunResult, run_block
 from testkit.tr2000.server import Tr2000Server
@@ -65,6 +65,10 @@ def test_two_partitions_side_by_side_on_a_shared_system_database(
                     timeout=600,
                 )
 
+            # As the Dagster job does: the guard alone first (it also migrates the new system
+            # database, which two first starts at once would race on), then the partitions.
+            checked = run_block(ROOT, "ci", job.guard, env=env, timeout=600)
+            assert checked.returncode == 0, checked.tail(40)
             threads = [
                 threading.Thread(target=run, args=(p,))
                 for p in project.partitions_for("ci", "tap-tr2000")

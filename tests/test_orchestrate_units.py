@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from orchestrate.guard import GuardError, check
 from orchestrate.project import ProjectError, load_project
 
@@ -43,7 +42,7 @@ def test_guard_wants_a_shared_state_store_in_prod(state, shared) -> None:
     if shared:
         check("prod", [], shared_state=True, env=env)
     else:
-        with pytest.raises(GuardError, match="keeps state only in the local .meltano"):
+        with pytest.raises(GuardError, match=r"keeps state only in the local \.meltano"):
             check("prod", [], shared_state=True, env=env)
 
 
@@ -66,13 +65,17 @@ def test_schedule_and_job_disagreeing_on_the_environment_is_an_error(tmp_path) -
 
 def test_schedule_without_environment_is_an_error(tmp_path) -> None:
     root = _broken(tmp_path, "  job: marina\n  env: {MELTANO_ENVIRONMENT: dev}", "  job: marina")
-    with pytest.raises(ProjectError, match=r"meltano.yml: schedule 'marina-daily-dev' must set env"):
+    with pytest.raises(
+        ProjectError, match=r"meltano\.yml: schedule 'marina-daily-dev' must set env"
+    ):
         load_project(root)
 
 
 def test_job_without_guard_is_an_error(tmp_path) -> None:
     root = _broken(tmp_path, "  - orchestrate:check-ci\n  - tap-tr2000", "  - tap-tr2000")
-    with pytest.raises(ProjectError, match="job 'tr2000-ci' must start with an `orchestrate:check-"):
+    with pytest.raises(
+        ProjectError, match="job 'tr2000-ci' must start with an `orchestrate:check-"
+    ):
         load_project(root)
 
 

@@ -1,9 +1,9 @@
 """Every meltano.yml schedule runs in the environment it was made for, whoever starts it.
 
-One module fixture starts everything at once (the machine has 2 cores; the runs are mostly process
-start-up): the prod schedules on a host without prod settings (they must stop in seconds, say what is
-missing and write nothing), a dev job in the wrong environment, the dev marina schedule through the
-cron wrapper on the bundled samples, and, in this process, the Dagster job of the dev TR2000 schedule
+One module fixture starts everything at once (the runs are mostly process start-up): the prod
+schedules on a host without prod settings (they must stop in seconds, say what is missing and
+write nothing), a dev job in the wrong environment, the dev marina schedule through the cron
+wrapper on the bundled samples, and, in this process, the Dagster job of the dev TR2000 schedule
 against the fixture API into DuckDB.
 """
 
@@ -29,7 +29,6 @@ from dagster import (
     build_schedule_context,
     instance_for_test,
 )
-
 from orchestrate.cron import SKIPPED, crontab, job_lock
 from orchestrate.definitions import MeltanoResource, build_definitions
 from orchestrate.project import load_project
@@ -85,7 +84,9 @@ def _start(results: dict[str, Finished], name: str, command: list[str], env: dic
     def run() -> None:
         started = time.monotonic()
         with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=out, stderr=err, text=True
+            )
             # wait4 gives this child's own CPU time, whatever else the machine runs.
             _, status, usage = os.wait4(process.pid, 0)
             process.returncode = code = os.waitstatus_to_exitcode(status)
@@ -147,7 +148,9 @@ def _runs(tmp_path_factory, stack: ExitStack) -> dict:
     with Tr2000Server(sample_world()) as server:
         overrides = {
             "MELTANO_DATABASE_URI": dagster_env["MELTANO_DATABASE_URI"],
-            "TARGET_ORACLE_STAGING_DATABASE_PATH": dagster_env["TARGET_ORACLE_STAGING_DATABASE_PATH"],
+            "TARGET_ORACLE_STAGING_DATABASE_PATH": dagster_env[
+                "TARGET_ORACLE_STAGING_DATABASE_PATH"
+            ],
             "DBT_DUCKDB_PATH": dagster_env["DBT_DUCKDB_PATH"],
             "DBT_EXCLUDE_RESOURCE_TYPES": "test",
             "TAP_TR2000_BASE_URL": server.base_url,
@@ -202,7 +205,10 @@ def test_every_schedule_is_in_meltano_and_dagster_with_its_environment(runs) -> 
         assert ours.execution_timezone == "UTC"
         assert ours.tags["meltano/environment"] == schedule.environment
         job = runs["defs"].get_job_def(ours.job_name)
-        assert job.tags == {"meltano/job": schedule.job.name, "meltano/environment": schedule.environment}
+        assert job.tags == {
+            "meltano/job": schedule.job.name,
+            "meltano/environment": schedule.environment,
+        }
         assert schedule.job.blocks[0].is_guard, name  # the job checks its environment first
     assert project.schedules["tr2000-weekly"].interval == "0 2 * * 0"
     assert project.schedules["marina-daily"].interval == "0 8 * * *"
@@ -222,7 +228,9 @@ def test_prod_schedule_without_prod_settings_stops_at_once(runs, name) -> None:
     # 10 s bound whatever else runs; its wall time here is shared with the fixture's other runs.
     assert finished.cpu_seconds < 10, (finished.cpu_seconds, finished.seconds)
     line = next(x for x in finished.output.splitlines() if "orchestrate: " in x)
-    assert "the prod environment needs ORACLE_USER, ORACLE_DSN, TARGET_ORACLE_STAGING_PASSWORD" in line
+    assert (
+        "the prod environment needs ORACLE_USER, ORACLE_DSN, TARGET_ORACLE_STAGING_PASSWORD" in line
+    )
     assert ("TAP_MOLO_S3_BUCKET" in line) == (name == "marina-daily")
     assert "Environment 'prod' is active" in finished.output
     assert "tap-" not in finished.output.split("orchestrate: ")[1]  # nothing started after it
@@ -262,10 +270,13 @@ def test_dagster_runs_the_dev_tr2000_schedule_into_duckdb(runs) -> None:
     assert result.success, failures
     assert runs["request"].tags["meltano/environment"] == "dev"
     ran = [e.node_name for e in result.all_events if e.is_step_success]
-    assert ran == ["tap_tr2000", "dbt_duckdb__build_tr2000"]  # the dbt step after the load
+    # The guard alone first, the load, then the dbt step.
+    assert ran == ["orchestrate__check_dev", "tap_tr2000", "dbt_duckdb__build_tr2000"]
     assert runs["tr2000_requests"] == 2  # the two plants asked for
     with duckdb.connect(runs["dagster_warehouse"], read_only=True) as conn:
-        ledger = conn.execute("SELECT source_name, status, meltano_run_id FROM etl_control").fetchall()
+        ledger = conn.execute(
+            "SELECT source_name, status, meltano_run_id FROM etl_control"
+        ).fetchall()
         plants = conn.execute("SELECT count(*) FROM stg_tr2000_plant_details").fetchone()[0]
         tables = {t for (t,) in conn.execute("SHOW TABLES").fetchall()}
     assert ledger == [("TR2000", "SUCCESS", result.run_id)]  # C3: joins to the Dagster run
@@ -277,8 +288,12 @@ def test_dagster_schedule_skips_while_its_job_still_runs(runs) -> None:
     instance: DagsterInstance = runs["dagster_instance"]
     defs = runs["defs"]
     schedule = _schedule(defs, "tr2000_weekly_dev")
-    assert isinstance(schedule.evaluate_tick(build_schedule_context(instance)).run_requests[0], RunRequest)
-    running = instance.create_run_for_job(defs.get_job_def("tr2000"), status=DagsterRunStatus.STARTED)
+    assert isinstance(
+        schedule.evaluate_tick(build_schedule_context(instance)).run_requests[0], RunRequest
+    )
+    running = instance.create_run_for_job(
+        defs.get_job_def("tr2000"), status=DagsterRunStatus.STARTED
+    )
     data = schedule.evaluate_tick(build_schedule_context(instance))
     assert not data.run_requests
     assert f"tr2000 is still running (run {running.run_id})" in data.skip_message

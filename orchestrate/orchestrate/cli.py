@@ -1,4 +1,4 @@
-"""`orchestrate`: the environment guard (a Meltano utility), crontab lines, the cron wrapper, the UI."""
+"""`orchestrate`: the environment guard (a Meltano utility), crontab, cron wrapper and UI."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _cron(args: argparse.Namespace) -> int:
 
 
 def _run_schedule(args: argparse.Namespace) -> int:
-    from orchestrate.cron import SKIPPED, AlreadyRunning, run_schedule
+    from orchestrate.cron import SKIPPED, AlreadyRunningError, run_schedule
     from orchestrate.project import load_project
 
     project = load_project()
@@ -37,7 +37,7 @@ def _run_schedule(args: argparse.Namespace) -> int:
         return 2
     try:
         result = run_schedule(project, schedule)
-    except AlreadyRunning as exc:
+    except AlreadyRunningError as exc:
         print(f"orchestrate: {args.name} skipped: {exc}", file=sys.stderr)
         return SKIPPED
     sys.stdout.write(result.output)
@@ -58,8 +58,17 @@ def _ui(args: argparse.Namespace) -> int:
     (home / "dagster.yaml").touch()
     os.environ["DAGSTER_HOME"] = str(home)
     dagster = Path(sys.executable).with_name("dagster")
-    command = [str(dagster), "dev", "-m", "orchestrate.definitions", "-h", args.host, "-p", args.port]
-    os.execv(command[0], command)  # replaces this process: Ctrl-C stops dagster itself
+    command = [
+        str(dagster),
+        "dev",
+        "-m",
+        "orchestrate.definitions",
+        "-h",
+        args.host,
+        "-p",
+        args.port,
+    ]
+    os.execv(command[0], command)  # noqa: S606 - replaces this process: Ctrl-C stops dagster itself
     return 0  # pragma: no cover
 
 

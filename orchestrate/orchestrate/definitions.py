@@ -4,10 +4,13 @@ Meltano schedule (same cron expression, same environment).
     dagster dev -m orchestrate.definitions        # or: orchestrate ui
 
 Each op is one `meltano run` process (Meltano stays the unit of work):
-- the job's extract-load blocks run side by side (the two marina taps; the TR2000 crawl split into the
-  `partitions` of the orchestrate utility, each with its own `--state-id-suffix`), then its command
-  blocks (dbt) run once after all of them;
-- every process starts with the job's guard task, so it runs in its environment or not at all;
+- the job's extract-load blocks run side by side (the two marina taps; the TR2000 crawl split into
+  the `partitions` of the orchestrate utility, each with its own `--state-id-suffix`), then its
+  command blocks (dbt) run once after all of them;
+- the job's guard task runs first, alone: a run in the wrong environment or without its settings
+  stops before anything starts, and the shared system database is migrated before the parallel
+  processes open it (concurrent first starts race on Meltano's migration); every later process
+  checks again;
 - MELTANO_RUN_ID is the Dagster run id, so ETL_CONTROL rows join to the Dagster run (contract C3).
 
 dev jobs run their ops one after another (DuckDB admits one writer); ci and prod jobs in parallel.
@@ -59,7 +62,9 @@ class MeltanoResource(ConfigurableResource):
     the process environment of the Dagster code server, as for `meltano` itself."""
 
     project_root: str
-    full_refresh: bool = False  # backfill: `meltano run --full-refresh`, state ignored and rewritten
+    full_refresh: bool = (
+        False  # backfill: `meltano run --full-refresh`, state ignored and rewritten
+    )
     env: dict[str, str] = {}  # non-secret overrides, e.g. TAP_TR2000_BASE_URL
     timeout_seconds: int = 6 * 3600
 
@@ -72,9 +77,7 @@ def node_name(block: Block, partition: Partition | None) -> str:
     return dagster_name(f"{block.name}__{partition.name}" if partition else block.name)
 
 
-def _block_op(
-    job: Job, block: Block, partition: Partition | None, *, after: bool
-) -> OpDefinition:
+def _block_op(job: Job, block: Block, partition: Partition | None, *, after: bool) -> OpDefinition:
     suffix = partition.name if partition else None
     # Op names are unique per code location: the job's name in front (nodes get the short alias).
     name = dagster_name(f"{job.name}__{node_name(block, partition)}")
@@ -95,7 +98,7 @@ def _block_op(
             job.environment,
             block,
             suffix=suffix,
-            guard=job.guard,
+            guard=None if block.is_guard else job.guard,
             full_refresh=meltano.full_refresh,
             run_id=context.run_id,
             env={**(partition.env if partition else {}), **meltano.env},
@@ -123,10 +126,14 @@ def _block_op(
 
 
 def build_job(project: MeltanoProject, meltano_job: Job) -> JobDefinition:
+    guard = meltano_job.guard
+    guard_op = _block_op(meltano_job, guard, None, after=False).alias(node_name(guard, None))
     el_ops = [
-        _block_op(meltano_job, block, partition, after=False).alias(node_name(block, partition))
+        _block_op(meltano_job, block, partition, after=True).alias(node_name(block, partition))
         for block in meltano_job.el_blocks
-        for partition in (project.partitions_for(meltano_job.environment, block.extractor) or (None,))
+        for partition in (
+            project.partitions_for(meltano_job.environment, block.extractor) or (None,)
+        )
     ]
     after_ops = [
         _block_op(meltano_job, b, None, after=True).alias(node_name(b, None))
@@ -141,12 +148,13 @@ def build_job(project: MeltanoProject, meltano_job: Job) -> JobDefinition:
 
     @job(
         name=dagster_name(meltano_job.name),
-        description=f"Meltano job {meltano_job.name!r} in the {meltano_job.environment} environment",
+        description=f"Meltano job {meltano_job.name!r} in environment {meltano_job.environment}",
         tags={"meltano/job": meltano_job.name, "meltano/environment": meltano_job.environment},
         executor_def=executor,
     )
     def _job() -> None:
-        done = [el() for el in el_ops]
+        checked = guard_op()
+        done = [el(after=checked) for el in el_ops]
         for command in after_ops:
             done = [command(after=done)]
 

@@ -37,7 +37,7 @@ def check(
     shared_state: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> None:
-    """Raise GuardError unless Meltano's active environment is `environment` and `required` are set."""
+    """Raise GuardError unless the active environment is `environment` and `required` are set."""
     env = os.environ if env is None else env
     active = env.get("MELTANO_ENVIRONMENT", "")
     if active != environment:
@@ -48,9 +48,7 @@ def check(
         raise GuardError(msg)
     missing = [name for name in required if not env.get(name, "").strip()]
     if missing:
-        msg = (
-            f"the {environment} environment needs {', '.join(missing)}, not set: nothing was run"
-        )
+        msg = f"the {environment} environment needs {', '.join(missing)}, not set: nothing was run"
         raise GuardError(msg)
     if shared_state and not _state_is_shared(env):
         msg = (

@@ -1,7 +1,7 @@
-"""meltano.yml as the orchestrator sees it: jobs split into blocks, schedules with their environment.
+"""meltano.yml as the orchestrator sees it: jobs split into blocks, schedules with environments.
 
-Read straight from the YAML (no `meltano` process) so that loading the Dagster definitions or printing a
-crontab takes milliseconds. Schedules and jobs are declared once, in meltano.yml.
+Read straight from the YAML (no `meltano` process) so that loading the Dagster definitions or
+printing a crontab takes milliseconds. Schedules and jobs are declared once, in meltano.yml.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from typing import Any
 import yaml
 
 ENVIRONMENT_VARIABLE = "MELTANO_ENVIRONMENT"
-PARTITIONS_VARIABLE = "ORCHESTRATE_PARTITIONS"  # the utility's `partitions` setting, Meltano's env name
+PARTITIONS_VARIABLE = (
+    "ORCHESTRATE_PARTITIONS"  # the utility's `partitions` setting, Meltano's env name
+)
 UTILITY = "orchestrate"
 
 
@@ -25,7 +27,7 @@ class ProjectError(ValueError):
 
 @dataclass(frozen=True)
 class Block:
-    """One unit `meltano run` executes: an extract-load pair (with mappers) or a `plugin:command`."""
+    """One unit `meltano run` executes: extractor [mappers] loader, or a `plugin:command`."""
 
     plugins: tuple[str, ...]
     is_el: bool
@@ -90,7 +92,7 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Partition:
-    """One slice of an extractor's work: its own settings (environment variables) and state id suffix."""
+    """One slice of an extractor's work: its own settings (env vars) and state id suffix."""
 
     name: str
     env: dict[str, str]
@@ -129,10 +131,12 @@ def _plugin_names(plugins: dict[str, Any]) -> dict[str, set[str]]:
 
 
 def _parse_blocks(job_name: str, tasks: list[Any], names: dict[str, set[str]]) -> tuple[Block, ...]:
-    """Split a job's tasks the way `meltano run` does: extractor [mappers...] loader, or plugin:command."""
+    """Split a job's tasks the way `meltano run` does."""
     words: list[str] = []
     for task in tasks:
-        words.extend(task.split() if isinstance(task, str) else [w for t in task for w in t.split()])
+        words.extend(
+            task.split() if isinstance(task, str) else [w for t in task for w in t.split()]
+        )
     blocks: list[Block] = []
     pending: list[str] = []
     for word in words:
@@ -187,7 +191,9 @@ def _extractor_partitions(raw: dict[str, Any], where: str) -> dict[str, tuple[Pa
         parts = []
         for name, env in groups.items():
             if ":" in name or not isinstance(env, dict):
-                msg = f"{where}: partition {extractor}/{name!r} needs a name without ':' and env vars"
+                msg = (
+                    f"{where}: partition {extractor}/{name!r} needs a name without ':' and env vars"
+                )
                 raise ProjectError(msg)
             values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in env.items()}
             parts.append(Partition(name=name, env=values))
@@ -225,7 +231,9 @@ def load_project(root: Path | None = None) -> MeltanoProject:
         blocks = _parse_blocks(name, raw_job.get("tasks", []), names)
         environment = _guard_environment(path, name, blocks, utility)
         if environment not in environments:
-            msg = f"{path}: job {name!r} checks for environment {environment!r}, which is not defined"
+            msg = (
+                f"{path}: job {name!r} checks for environment {environment!r}, which is not defined"
+            )
             raise ProjectError(msg)
         jobs[name] = Job(name, blocks, environment)
     schedules: dict[str, Schedule] = {}

@@ -2,8 +2,9 @@
 
 Each run gets:
 - MELTANO_ENVIRONMENT (the schedule's, never the host's default);
-- MELTANO_RUN_ID (contract C3): Meltano uses it as its own run id (`meltano run --run-id`'s variable) and
-  the target records it in ETL_CONTROL, so a ledger row joins to the Meltano and orchestrator run;
+- MELTANO_RUN_ID (contract C3): Meltano uses it as its own run id (the variable of
+  `meltano run --run-id`) and the target records it in ETL_CONTROL, so a ledger row joins to the
+  Meltano run and the orchestrator's run;
 - MELTANO_STATE_ID for a single extract-load block, so the target records the state id (C3);
 - with `isolate`, its own MELTANO_SYS_DIR_ROOT: Meltano 4.4 writes a tap's catalog to the shared
   `.meltano/run/<tap>/tap.properties.json` (meltano/meltano#8763), so two concurrent runs of one tap
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from orchestrate.project import Block
 
-# The folders of .meltano that hold installed plugins and logs (one folder per run id); run/ stays private.
+# Folders of .meltano holding installed plugins, and logs (a folder per run id); run/ stays private.
 _SHARED_DIRS = ("extractors", "loaders", "utilities", "mappers", "transformers", "files", "logs")
 
 
