@@ -1,9 +1,10 @@
 """Benchmark TR2000 partitions: N concurrent `meltano run` processes vs one, at 200 ms a call.
 
-Not a test. The fixture API serves a generated world with 200 ms latency; every run loads into
-its own schema of the machine's PostgreSQL (DuckDB admits one writer) with its own Meltano system database
-schema, through the same runner the Dagster ops use (orchestrate.runner.run_block, isolated sys
-dir, one `--state-id-suffix` per partition). Each partition gets an equal share of the plants.
+Not a test. The fixture API serves a generated world with 200 ms latency. Every run loads into
+its own schema of the machine's PostgreSQL (DuckDB admits one writer) with its own Meltano system
+database schema, through the same runner the Dagster ops use (orchestrate.runner.run_block,
+isolated sys dir, one `--state-id-suffix` per partition). Each partition gets an equal share of
+the plants.
 
     .venv/bin/python bench/bench_partitions.py                    # 12 plants, N = 1, 2, 4
     .venv/bin/python bench/bench_partitions.py --polite            # also: total request rate fixed
