@@ -98,3 +98,20 @@ def test_state_ids_are_meltanos() -> None:
     block = load_project(ROOT).jobs["tr2000-ci"].el_blocks[0]
     assert block.state_id("ci") == "ci:tap-tr2000-to-target-oracle-staging"
     assert block.state_id("ci", "plants-a") == "ci:tap-tr2000-to-target-oracle-staging:plants-a"
+
+
+def test_each_process_is_one_block_behind_its_guard() -> None:
+    from orchestrate.runner import block_args
+
+    job = load_project(ROOT).jobs["tr2000-ci"]
+    (block,) = job.el_blocks
+    assert block_args(block, "plants-a", guard=job.guard, full_refresh=True) == [
+        "run",
+        "--full-refresh",
+        "--state-id-suffix=plants-a",
+        "orchestrate:check-ci",
+        "tap-tr2000",
+        "target-oracle-staging",
+    ]
+    (dbt,) = job.after_blocks
+    assert block_args(dbt, full_refresh=True) == ["run", "dbt-postgres:build-tr2000"]

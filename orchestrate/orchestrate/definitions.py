@@ -48,6 +48,9 @@ from orchestrate.runner import run_block
 
 SERIAL_ENVIRONMENTS = frozenset({"dev"})  # DuckDB: one writing process at a time
 MAX_PARALLEL = 4
+# Backfill: a run launched with this tag set to "true" runs `meltano run --full-refresh` (state
+# ignored, every plant or snapshot read again, the new state saved).
+FULL_REFRESH_TAG = "meltano/full-refresh"
 IN_PROGRESS = [
     DagsterRunStatus.QUEUED,
     DagsterRunStatus.NOT_STARTED,
@@ -62,9 +65,6 @@ class MeltanoResource(ConfigurableResource):
     the process environment of the Dagster code server, as for `meltano` itself."""
 
     project_root: str
-    full_refresh: bool = (
-        False  # backfill: `meltano run --full-refresh`, state ignored and rewritten
-    )
     env: dict[str, str] = {}  # non-secret overrides, e.g. TAP_TR2000_BASE_URL
     timeout_seconds: int = 6 * 3600
 
@@ -99,7 +99,7 @@ def _block_op(job: Job, block: Block, partition: Partition | None, *, after: boo
             block,
             suffix=suffix,
             guard=None if block.is_guard else job.guard,
-            full_refresh=meltano.full_refresh,
+            full_refresh=context.run.tags.get(FULL_REFRESH_TAG) == "true",
             run_id=context.run_id,
             env={**(partition.env if partition else {}), **meltano.env},
             isolate=True,
