@@ -161,13 +161,15 @@ def run_block(
 ) -> RunResult:
     """One block as its own `meltano run`; an extract-load block's state id is passed on (C3)."""
     state_id = block.state_id(environment, suffix) if block.is_el else None
+    # The suffix also as the option's variable, which plugins see (the flag reaches only Meltano).
+    extra = {"MELTANO_RUN_STATE_ID_SUFFIX": suffix} if suffix else {}
     return run_meltano(
         root,
         environment,
         block_args(block, suffix, guard=guard, full_refresh=full_refresh),
         run_id=run_id,
         state_id=state_id,
-        env=env,
+        env={**(env or {}), **extra},
         isolate=isolate,
         timeout=timeout,
     )
