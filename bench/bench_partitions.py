@@ -47,11 +47,16 @@ def _drop(engine: sa.Engine, *names: str) -> None:
 
 
 def run_partitions(
-    server: Tr2000Server, plant_ids: list[int], n: int, rate: float, engine: sa.Engine
+    server: Tr2000Server,
+    plant_ids: list[int],
+    n: int,
+    rate: float,
+    engine: sa.Engine,
+    staging: str,
 ) -> dict:
-    tag = uuid.uuid4().hex[:8]
-    system, staging = f"bench_sys_{tag}", f"bench_stg_{tag}"
-    _schemas(engine, system, staging)
+    """N partitions side by side, each with a fresh system database (no state: a full crawl)."""
+    system = f"bench_sys_{uuid.uuid4().hex[:8]}"
+    _schemas(engine, system)
     job = load_project(ROOT).jobs["tr2000-ci"]
     (block,) = job.el_blocks
     env = {
@@ -96,13 +101,17 @@ def run_partitions(
     try:
         failed = [r for r in results if r.returncode]
         if failed:
-            raise SystemExit(f"partition failed:\n{failed[0].tail(60)}")
+            raise SystemExit(f"partition failed:\n{failed[0].tail(400)}")
         with engine.connect() as conn:
             rows = conn.execute(
-                sa.text(f"SELECT sum(records_loaded), count(*) FROM {staging}.etl_control")
+                sa.text(
+                    f"SELECT sum(records_loaded), count(*) FROM {staging}.etl_control "
+                    "WHERE meltano_run_id = ANY(:ids)"
+                ),
+                {"ids": [r.run_id for r in results]},
             ).one()
     finally:
-        _drop(engine, system, staging)
+        _drop(engine, system)
     return {
         "partitions": n,
         "seconds": seconds,
@@ -128,13 +137,19 @@ def main() -> None:
     plant_ids = [p["PlantID"] for p in world.plants]
     engine = sa.create_engine(PG)
     results = []
+    staging = f"bench_stg_{uuid.uuid4().hex[:8]}"
+    _schemas(engine, staging)
     with Tr2000Server(world) as server:
+        # The tables exist before the measured runs, as on every night but the first: two
+        # partitions creating the same new table at once fail (see README, target ask).
+        run_partitions(server, plant_ids[:1], 1, 0, engine, staging)
         server.set_latency(args.latency_ms)
         modes = [("default", False)] + ([("polite", True)] if args.polite else [])
         for mode, polite in modes:
             for n in (int(x) for x in args.partitions.split(",")):
                 rate = 50 / n if polite else 50
-                result = {"mode": mode, **run_partitions(server, plant_ids, n, rate, engine)}
+                measured = run_partitions(server, plant_ids, n, rate, engine, staging)
+                result = {"mode": mode, **measured}
                 results.append(result)
                 base = next(r for r in results if r["mode"] == mode and r["partitions"] == 1)
                 print(
@@ -143,6 +158,7 @@ def main() -> None:
                     f"ledger rows, speed-up {base['seconds'] / result['seconds']:.2f}x",
                     flush=True,
                 )
+    _drop(engine, staging)
     engine.dispose()
     if os.environ.get("BENCH_JSON"):
         Path(os.environ["BENCH_JSON"]).write_text(json.dumps(results, indent=2))
