@@ -77,6 +77,7 @@ def block_args(
 def isolated_sys_dir(root: Path, env: dict[str, str]):
     """A private MELTANO_SYS_DIR_ROOT whose plugin folders are the project's (see module doc)."""
     shared = Path(env.get("MELTANO_SYS_DIR_ROOT") or root / ".meltano")
+    shared.mkdir(parents=True, exist_ok=True)
     private = Path(tempfile.mkdtemp(prefix="meltano-run-", dir=shared))
     try:
         for name in _SHARED_DIRS:
