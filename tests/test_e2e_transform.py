@@ -732,28 +732,6 @@ def test_generated_dbt_files_match_the_tap_specs():
     assert module.column_name("PCSRevDate") == "pcs_rev_date"
 
 
-def test_schedules_run_the_jobs_with_the_matching_warehouse(meltano):
-    """TR2000 weekly (Sunday 02:00), marina daily; prod jobs use dbt-oracle, dev dbt-duckdb."""
-    import json
-
-    result = meltano.run("schedule", "list", "--format=json", environment="prod")
-    _ok(result)
-    schedules = {s["name"]: s for s in json.loads(result.stdout)["schedules"]["job"]}
-    weekly, daily = schedules["tr2000-weekly"], schedules["marina-daily"]
-    assert weekly["cron_interval"] == "0 2 * * 0"
-    assert daily["cron_interval"].split()[2:] == ["*", "*", "*"]
-    assert weekly["job"]["tasks"] == ["tap-tr2000 target-oracle-staging dbt-oracle:build-tr2000"]
-    marina_tasks = daily["job"]["tasks"][0].split()
-    assert marina_tasks[:4] == [
-        "tap-molo-s3",
-        "target-oracle-staging",
-        "tap-stellar-s3",
-        "target-oracle-staging",
-    ]
-    assert marina_tasks[-1] == "dbt-oracle:build-marina"
-    assert schedules["tr2000-weekly-dev"]["job"]["tasks"][0].endswith("dbt-duckdb:build-tr2000")
-
-
 @pytest.mark.parametrize(
     ("schema", "lob", "kind"),
     [
