@@ -41,5 +41,10 @@ def test_failed_snapshot_keeps_previous_rows(meltano, marina_export, hard_delete
             "SELECT count(*) FROM stg_molo_boats WHERE sdc_deleted_at IS NULL"
         ).fetchone()[0]
         sources = conn.execute("SELECT DISTINCT sdc_source_key FROM stg_molo_boats").fetchall()
+        statuses = conn.execute(
+            "SELECT status, source_complete FROM etl_control ORDER BY started_at"
+        ).fetchall()
+    # The failed night is not green: the tap never said its sync completed (contract C2).
+    assert statuses == [("SUCCESS", "Y"), ("INCOMPLETE", "N")]
     assert live == 10  # every row of the last good snapshot is still there and not flagged
     assert (first.path.name,) in sources

@@ -152,10 +152,21 @@ class RunIdentity:
         return cls(
             source=source,
             meltano_run_id=os.environ.get("MELTANO_RUN_ID") or None,
-            state_id=os.environ.get("MELTANO_STATE_ID") or None,
+            state_id=os.environ.get("MELTANO_STATE_ID") or meltano_state_id(os.environ),
             host=socket.gethostname(),
             pid=os.getpid(),
         )
+
+
+def meltano_state_id(env: t.Mapping[str, str]) -> str | None:
+    """The state id `meltano run` uses, `<environment>:<extractor>-to-<loader>[:<suffix>]`:
+    Meltano 4.4 does not pass it to plugins, but it passes its parts."""
+    environment = env.get("MELTANO_ENVIRONMENT")
+    extractor, loader = env.get("MELTANO_EXTRACTOR_NAME"), env.get("MELTANO_LOADER_NAME")
+    if not (environment and extractor and loader):
+        return None
+    suffix = env.get("MELTANO_RUN_STATE_ID_SUFFIX")
+    return f"{environment}:{extractor}-to-{loader}" + (f":{suffix}" if suffix else "")
 
 
 def process_alive(pid: int) -> bool:

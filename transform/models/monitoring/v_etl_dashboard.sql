@@ -3,7 +3,8 @@ with streams as (
     select
         run_id,
         count(*) as streams,
-        sum(case when status = 'FAILED' then 1 else 0 end) as streams_failed,
+        sum(case when status in ('FAILED', 'INCOMPLETE', 'INTERRUPTED') then 1 else 0 end)
+            as streams_failed,
         sum(coalesce(records_inserted, 0)) as records_inserted,
         sum(coalesce(records_updated, 0)) as records_updated,
         sum(coalesce(records_deleted, 0)) as records_deleted
