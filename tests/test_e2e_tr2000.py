@@ -136,6 +136,10 @@ def test_empty_key_parts_load_and_a_second_run_changes_no_count(
     assert counts() == before
     assert query("select count(*) from etl_rejects") == [(0,)]
     environment = "ci" if database == "postgresql" else "dev"
-    assert query("select status, state_id from etl_control order by started_at") == [
-        ("SUCCESS", f"{environment}:tap-tr2000-to-target-oracle-staging"),
-    ] * 2  # the state id Meltano keeps the bookmarks under (contract C3)
+    assert (
+        query("select status, state_id from etl_control order by started_at")
+        == [
+            ("SUCCESS", f"{environment}:tap-tr2000-to-target-oracle-staging"),
+        ]
+        * 2
+    )  # the state id Meltano keeps the bookmarks under (contract C3)
