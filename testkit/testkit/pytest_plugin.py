@@ -147,16 +147,37 @@ def meltano(tmp_path: Path) -> MeltanoProject:
         "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
+        "MELTANO_SYS_DIR_ROOT": str(_private_sys_dir(tmp_path)),
         "TARGET_ORACLE_STAGING_DATABASE_PATH": str(tmp_path / "warehouse.duckdb"),
         "DBT_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),  # dbt reads what the target wrote
     }
+    for utility in ("DBT_DUCKDB", "DBT_POSTGRES", "DBT_ORACLE"):  # dbt's artefacts and logs
+        env.setdefault(f"{utility}_TARGET_PATH", str(tmp_path / "dbt-target"))
+        env.setdefault(f"{utility}_LOG_PATH", str(tmp_path / "dbt-logs"))
     return MeltanoProject(root=REPO_ROOT, env=env)
+
+
+_PLUGIN_DIRS = ("extractors", "loaders", "utilities", "transformers", "mappers", "orchestrators")
+
+
+def _private_sys_dir(tmp_path: Path) -> Path:
+    """The test's own `.meltano` (Meltano writes each run's catalog and config under it,
+    meltano#8763), with the project's installed plugins linked in: tests run in parallel."""
+    private = tmp_path / "meltano-sys"
+    private.mkdir()
+    for name in _PLUGIN_DIRS:
+        shared = REPO_ROOT / ".meltano" / name
+        if shared.exists():
+            (private / name).symlink_to(shared, target_is_directory=True)
+    return private
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, everything that runs the repository's Meltano project shares its
-    `.meltano/run` folder and dbt's `transform/target`: one worker runs those in turn."""
+    """Under pytest-xdist, end-to-end tests that run the repository's Meltano project without
+    the `meltano` fixture (which gives each test its own `.meltano`) share its `.meltano/run`
+    folder: one worker runs those in turn."""
     for item in items:
-        if item.get_closest_marker("e2e") or "meltano" in getattr(item, "fixturenames", ()):
+        isolated = "meltano" in getattr(item, "fixturenames", ())
+        if item.get_closest_marker("e2e") and not isolated:
             item.add_marker(pytest.mark.xdist_group("meltano-project"))
