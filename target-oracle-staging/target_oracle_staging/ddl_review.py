@@ -15,6 +15,8 @@ import sys
 import typing as t
 from pathlib import Path
 
+from target_oracle_staging.connection import CONNECTION_SETTINGS
+
 DDL_PREFIXES = ("CREATE", "ALTER", "DROP")
 
 
@@ -83,19 +85,7 @@ def dry_run_transcript(
     return list(session.transcript)
 
 
-_CONNECTION_SETTINGS = {
-    "user",
-    "password",
-    "dsn",
-    "host",
-    "port",
-    "service_name",
-    "config_dir",
-    "wallet_location",
-    "wallet_password",
-    "sqlalchemy_url",
-    "database_path",
-}
+_CONNECTION_SETTINGS = frozenset(CONNECTION_SETTINGS)
 
 
 def ddl_statements(statements: t.Iterable[str]) -> list[str]:

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from target_oracle_staging.connection import (
+    DEFAULT_DATABASE_PATH,
+    ORACLE_SETTINGS,
+    normalized_url,
+    oracle_connect_params,
+)
 from target_oracle_staging.ops.settings import Redactor, SettingsError
-
-ORACLE_SETTINGS = ("dsn", "host", "service_name")
-DEFAULT_DATABASE_PATH = "warehouse.duckdb"
 
 
 class DatabaseError(RuntimeError):
@@ -50,32 +53,14 @@ def redactor_for(settings: t.Mapping[str, t.Any]) -> Redactor:
     return Redactor(_secrets_of_url(dict(settings)))
 
 
-def _normalized(url: str) -> sa.URL:
-    parsed = sa.engine.make_url(url)
-    if parsed.drivername in {"postgresql", "postgres", "postgresql+psycopg2"}:
-        return parsed.set(drivername="postgresql+psycopg")
-    if parsed.drivername in {"oracle", "oracle+cx_oracle"}:
-        return parsed.set(drivername="oracle+oracledb")
-    return parsed
-
-
 def _oracle_engine(settings: t.Mapping[str, t.Any]) -> tuple[sa.Engine, str]:
-    params: dict[str, t.Any] = {}
-    if settings.get("dsn"):
-        params["dsn"] = settings["dsn"]
-    elif settings.get("host"):
-        port = int(settings.get("port") or 1521)
-        params["dsn"] = f"{settings['host']}:{port}/{settings.get('service_name') or ''}"
-    else:
-        msg = "Oracle needs setting dsn (easy connect or TNS alias) or host + service_name"
-        raise SettingsError(msg)
-    for name in ("config_dir", "wallet_location", "wallet_password"):
-        if settings.get(name):
-            params[name] = settings[name]
-    url = sa.URL.create(
-        "oracle+oracledb", username=settings.get("user"), password=settings.get("password")
-    )
-    return sa.create_engine(url, connect_args=params), f"{settings.get('user')}@{params['dsn']}"
+    try:
+        params = oracle_connect_params(settings)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    user, password = params.pop("user", None), params.pop("password", None)
+    url = sa.URL.create("oracle+oracledb", username=user, password=password)
+    return sa.create_engine(url, connect_args=params), f"{user}@{params['dsn']}"
 
 
 def open_database(settings: t.Mapping[str, t.Any]) -> Database:
@@ -88,7 +73,7 @@ def open_database(settings: t.Mapping[str, t.Any]) -> Database:
     elif settings.get("sqlalchemy_url"):
         setting = "sqlalchemy_url"
         try:
-            url = _normalized(str(settings["sqlalchemy_url"]))
+            url = normalized_url(str(settings["sqlalchemy_url"]))
         except sa.exc.ArgumentError as exc:
             shown = redact(str(settings["sqlalchemy_url"]))
             msg = f"setting sqlalchemy_url is not a SQLAlchemy URL ({shown})"

@@ -13,20 +13,10 @@ import re
 import typing as t
 from pathlib import Path
 
-CONNECTION_SETTINGS = (
-    "sqlalchemy_url",
-    "database_path",
-    "user",
-    "password",
-    "dsn",
-    "host",
-    "port",
-    "service_name",
-    "config_dir",
-    "wallet_location",
-    "wallet_password",
-    "default_target_schema",
-)
+from target_oracle_staging.connection import CONNECTION_SETTINGS as TARGET_CONNECTION_SETTINGS
+
+# The loader's connection settings (one list, the connection module's) and its schema.
+CONNECTION_SETTINGS = (*TARGET_CONNECTION_SETTINGS, "default_target_schema")
 OPS_SETTINGS = (
     "rules_file",
     "lookback_hours",
