@@ -469,7 +469,7 @@ class OracleGate:
             body, end = _paren_body(masked, insert.end() - 1)
             columns = [_name(c) for c in _split_top(body)]
             if table is not None:
-                found += self._insert(table, name, columns, masked[end:], params, bind_types)
+                found += self._insert(table, name, columns, masked[end:], params)
                 if table.temporary:
                     table.has_rows = True
         found += self._bind_plan(params, bind_types)
@@ -538,7 +538,6 @@ class OracleGate:
         columns: list[str],
         rest: str,
         params: t.Any,
-        bind_types: t.Any,
     ) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
         for col, column in table.columns.items():
@@ -562,9 +561,7 @@ class OracleGate:
             elif item.strip() == "''" or item.strip().upper() == "NULL":
                 candidates = [None]
             for value in candidates:
-                found += self._value(
-                    name, col, column, value, bind.group(1) if bind else None, bind_types
-                )
+                found += self._value(name, col, column, value)
         return found
 
     def _value(
@@ -573,8 +570,6 @@ class OracleGate:
         col: str,
         column: _Column,
         value: t.Any,
-        bind: str | None,
-        bind_types: t.Any,
     ) -> list[tuple[str, str]]:
         if value is None or value == "":
             if not column.nullable:
