@@ -123,10 +123,6 @@ class DryRunSession:
     def _answer(self, sql: str) -> list[tuple] | None:
         return next((rows for key, rows in self.answers.items() if key in sql), None)
 
-    @property
-    def statements(self) -> list[str]:
-        return [e.sql for e in self.transcript if isinstance(e, Statement)]
-
     def _record(self, sql: str, params: t.Any) -> None:
         bind_types = getattr(self.dialect, "bind_types", None)
         types = None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import typing as t
 
+from target_oracle_staging.connection import ORACLE_SETTINGS, oracle_connect_params
+
 _BACKGROUND = re.compile(r"\s*\(Background on this error at: [^)]*\)")
 _SQL_ECHO = re.compile(r"\s*\[SQL: .*", re.S)
 
@@ -53,10 +55,8 @@ def _where(config: t.Mapping[str, t.Any]) -> str:
         except Exception:  # a URL SQLAlchemy cannot parse: show nothing of it
             url = "<unparseable URL>"
         return f"the database given by sqlalchemy_url ({url})"
-    if any(config.get(k) for k in ("dsn", "host", "service_name")):
-        dsn = config.get("dsn") or f"{config.get('host')}:{config.get('port') or 1521}/" + str(
-            config.get("service_name")
-        )
+    if any(config.get(k) for k in ORACLE_SETTINGS):
+        dsn = oracle_connect_params(config).get("dsn")
         return f"Oracle given by dsn ({dsn}) as user {config.get('user')!r}"
     return f"the DuckDB file given by database_path ({config.get('database_path')})"
 

@@ -48,6 +48,7 @@ class StagingReader(MsgSpecReader):
         self.line_number = 0
         self.handler: MessageHandler | None = None
         self.on_failure: t.Callable[[BaseException], None] | None = None
+        self.sdk_callbacks: dict[str, t.Callable[[dict], None]] = {}
 
     def deserialize_json(self, line: str) -> dict:
         try:
@@ -67,6 +68,8 @@ class StagingReader(MsgSpecReader):
         return message
 
     def process_lines(self, file_input: t.Any, callbacks: dict) -> t.Counter[str]:
+        # The SDK's own handlers, for the messages our handler passes on to them (SCHEMA).
+        self.sdk_callbacks = callbacks
         counts: dict[str, int] = {}
         try:
             for raw in file_input or self.default_input:

@@ -194,23 +194,8 @@ class TargetOracleStaging(SQLTarget):
 
     @property
     def _sdk_callbacks(self) -> dict[str, t.Callable[[dict], None]]:
-        """The SDK's handlers, as it hands them to every reader (public reader interface)."""
-        callbacks = getattr(self, "_callbacks_cache", None)
-        if callbacks is None:
-            captured: dict[str, t.Callable[[dict], None]] = {}
-
-            class _Capture(StagingReader):
-                def process_lines(self, file_input: t.Any, callbacks: dict) -> t.Any:
-                    captured.update(callbacks)
-                    return t.Counter()
-
-            saved, self.message_reader = self.message_reader, _Capture()
-            try:
-                self.process_lines(None)
-            finally:
-                self.message_reader = saved
-            callbacks = self._callbacks_cache = captured
-        return callbacks
+        """The SDK's handlers, as it hands them to the reader (public reader interface)."""
+        return self.message_reader.sdk_callbacks  # type: ignore[attr-defined]
 
     # -- end of run --------------------------------------------------------------------------
     def process_endofpipe(self) -> None:

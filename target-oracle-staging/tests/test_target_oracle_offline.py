@@ -354,6 +354,7 @@ def test_batch_errors_map_to_the_right_records_even_out_of_order() -> None:
     bound_rows = cursor.executemany.call_args.args[1]
     assert bound_rows[0][2] == dt.datetime(2024, 5, 1, 10, 0)
     assert [row[4] for row in bound_rows] == [0, 1, 0, 1, 0]
+    OracleGate().require(session.transcript)  # the reject inserts and ledger counts included
 
 
 # -- connection settings ------------------------------------------------------------------------
@@ -410,7 +411,7 @@ def test_schema_evolution_on_oracle_adds_columns_and_widens_strings() -> None:
     narrow = {"id": {"type": "integer"}, "name": {"type": ["null", "string"], "maxLength": 10}}
     wider = {**narrow, "name": {"type": ["null", "string"], "maxLength": 200}}
     added = {**wider, "CountryCode": {"type": ["null", "string"], "maxLength": 2}}
-    statements = dry_run(
+    transcript = dry_run_transcript(
         [
             schema_message("items", narrow, ["id"]),
             record_message("items", {"id": 1, "name": "a"}),
@@ -420,6 +421,8 @@ def test_schema_evolution_on_oracle_adds_columns_and_widens_strings() -> None:
             record_message("items", {"id": 3, "name": "c", "CountryCode": "NO"}),
         ]
     )
+    OracleGate().require(transcript)  # evolution DDL, recreated load table, loads in between
+    statements = [e.sql for e in transcript if isinstance(e, Statement)]
     assert "ALTER TABLE STG_ITEMS MODIFY (NAME VARCHAR2(200 CHAR))" in statements
     assert "ALTER TABLE STG_ITEMS ADD (COUNTRY_CODE VARCHAR2(2 CHAR))" in statements
     # The load table (a global temporary table) is recreated with the new shape.
@@ -505,3 +508,39 @@ def test_missing_privileges_fail_before_any_ddl(schema, privileges, missing) -> 
     assert not any(
         isinstance(e, Statement) and e.sql.startswith("CREATE") for e in session.transcript
     )
+
+
+def test_failure_paths_send_nothing_oracle_would_refuse() -> None:
+    """A cut-off overwrite snapshot and too many rejects: the swap-table cleanup, the reject
+    rows and the FAILED ledger writes pass the gate too (they run only when something failed)."""
+    refused = [FakeBatchError(offset=0, code=1722, message="ORA-01722: invalid number")]
+    one_record = [schema_message("items", PROPS, ["id"]), record_message("items", {"id": 1})]
+    cases = [
+        (
+            {"load_method": "overwrite"},
+            _overwrite_without_activation(),
+            [],
+            "DROP TABLE STG_ITEMS__NEW",
+        ),
+        ({"max_rejects": 0}, one_record, refused, "INSERT INTO ETL_REJECTS"),
+    ]
+    for settings, messages, errors, cleanup in cases:
+        connection, _ = _autospec_connection(errors)
+        target = TargetOracleStaging(config={"dry_run_dialect": "oracle", **settings})
+        session = target.run.session
+        session.driver_connection = connection
+        with contextlib.redirect_stdout(io.StringIO()), pytest.raises(RuntimeError):
+            target.listen(io.StringIO(to_lines(messages)))
+        statements = [e for e in session.transcript if isinstance(e, Statement)]
+        assert any(e.sql.startswith(cleanup) for e in statements), cleanup
+        assert any(
+            "status = :status" in e.sql and e.params["status"] == "FAILED" for e in statements
+        )
+        OracleGate().require(session.transcript)
+
+
+def _overwrite_without_activation() -> list[dict]:
+    return [
+        schema_message("items", PROPS, ["id"]),
+        record_message("items", {"id": 1}, version=2),
+    ]
