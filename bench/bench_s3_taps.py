@@ -28,6 +28,8 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+from testkit.uv_finder import find_uv
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = BENCH / ".work" / "s3_taps"  # other benchmarks share .work/
@@ -50,9 +52,10 @@ def free_port() -> int:
 def ensure_peer() -> Path:
     executable = PEER_VENV / "bin" / "tap-s3-csv"
     if not executable.exists():
-        subprocess.run(["uv", "venv", "-q", "--python", "3.11", str(PEER_VENV)], check=True)
+        uv = find_uv()
+        subprocess.run([uv, "venv", "-q", "--python", "3.11", str(PEER_VENV)], check=True)
         subprocess.run(
-            ["uv", "pip", "install", "-q", PEER_PACKAGE],
+            [uv, "pip", "install", "-q", PEER_PACKAGE],
             check=True,
             env={**os.environ, "VIRTUAL_ENV": str(PEER_VENV)},
         )

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 import sqlalchemy as sa
+from testkit.uv_finder import find_uv
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
@@ -118,10 +119,10 @@ def ensure_peer(name: str) -> Path:
     executable = venv / "bin" / name
     if executable.exists():
         return executable
-    uv = ROOT / ".venv" / "bin" / "uv"
-    subprocess.run([str(uv), "venv", "--python", "3.11", str(venv)], check=True)
+    uv = find_uv()
+    subprocess.run([uv, "venv", "--python", "3.11", str(venv)], check=True)
     subprocess.run(
-        [str(uv), "pip", "install", "--python", str(venv / "bin" / "python"), *PEERS[name]],
+        [uv, "pip", "install", "--python", str(venv / "bin" / "python"), *PEERS[name]],
         check=True,
     )
     return executable
