@@ -251,6 +251,29 @@ def measure(command: list[str], input_path: Path, env: dict | None = None) -> di
     }
 
 
+def cold_start(config: Path, tries: int = 3) -> float:
+    """Process start to the first message handled: a STATE alone is echoed as soon as it is
+    read (nothing to commit), so the time until it appears on stdout. Best of `tries`."""
+    best = float("inf")
+    state = json.dumps({"type": "STATE", "value": {"cold": "start"}}) + "\n"
+    for _ in range(tries):
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [str(OUR_EXECUTABLE), "--config", str(config)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        process.stdin.write(state)
+        process.stdin.flush()
+        process.stdout.readline()
+        best = min(best, time.perf_counter() - started)
+        process.stdin.close()
+        process.wait()
+    return best
+
+
 def pg_schema() -> str:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -395,6 +418,11 @@ def main() -> int:
     data = WORK / f"records_{args.records}.jsonl"
     generate(data, args.records)
     csv_path = write_csv(data)
+    if not args.only_peers:
+        db = WORK / "cold_start.duckdb"
+        config = write_config("cold_start", {"database_path": str(db)})
+        print(f"cold start (process start to first message read): {cold_start(config):.2f} s")
+        db.unlink(missing_ok=True)
     results: list[dict] = []
     # Each database's runs go back to back, so they see the same machine load.
     if not args.only_peers:

@@ -107,7 +107,9 @@ class StagingSink(SQLSink[StagingConnector]):
         if self.batch_size_rows is not None:
             return self.batch_size_rows
         if self.dialect.raw_records:
-            return self.RAW_RECORDS_MAX_SIZE_DEFAULT
+            return self.RAW_RECORDS_MAX_SIZE_DEFAULT  # spooled to disk: no memory per row
+        if self.run.loader.enabled:  # two batches of rows in memory: each half as big
+            return self.MAX_SIZE_DEFAULT // 2
         return self.MAX_SIZE_DEFAULT
 
     @property

@@ -30,12 +30,6 @@ class DuckDBDialect(Dialect):
     raw_records = True
     changes_keys_in_place = False  # DuckDB 2.0: no ALTER TABLE … DROP CONSTRAINT
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        from duckdb_engine import Dialect as DuckDBSADialect
-
-        self.sa_dialect = DuckDBSADialect()
-
     def column_sql(self, column_type: ColumnType) -> str:
         kind = column_type.kind
         if kind is Kind.INTEGER:

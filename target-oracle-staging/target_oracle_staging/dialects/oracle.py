@@ -29,12 +29,6 @@ class OracleDialect(Dialect):
     # No Oracle server here to measure or prove the overlap against: batches load in line.
     loads_in_background = False
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        from sqlalchemy.dialects import oracle
-
-        self.sa_dialect = oracle.oracledb.dialect()
-
     @property
     def identifier_limit(self) -> int:  # type: ignore[override]
         return self.model.identifier_max_bytes
