@@ -150,7 +150,22 @@ def write_csv(data: Path) -> Path:
 
 
 def limit_duckdb(csv_path: Path, records: int) -> dict:
-    """DuckDB's `read_csv` into a typed table: what DuckDB itself does with these rows."""
+    """DuckDB's `read_csv` into a typed table: what DuckDB itself does with these rows.
+
+    In a child process: DuckDB's memory would otherwise stay in this one, and every loader
+    started after it would inherit that peak RSS through fork (ru_maxrss counts it).
+    """
+    done = subprocess.run(
+        [sys.executable, __file__, "--limit-duckdb", str(csv_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds, landed = json.loads(done.stdout)
+    return _limit("duckdb read_csv", "duckdb", seconds, landed, records)
+
+
+def _read_csv_into_duckdb(csv_path: Path) -> tuple[float, int]:
     db = WORK / "limit.duckdb"
     db.unlink(missing_ok=True)
     columns = ", ".join(f"'{c}': '{_sql_type(SCHEMA['properties'][c])}'" for c in COLUMNS)
@@ -164,7 +179,7 @@ def limit_duckdb(csv_path: Path, records: int) -> dict:
         seconds = time.perf_counter() - started
         landed = conn.execute("SELECT COUNT(*) FROM limit_rows").fetchone()[0]
     db.unlink(missing_ok=True)
-    return _limit("duckdb read_csv", "duckdb", seconds, landed, records)
+    return seconds, landed
 
 
 def limit_postgres(csv_path: Path, records: int) -> dict:
@@ -413,7 +428,11 @@ def main() -> int:
     parser.add_argument("--big", type=int, default=5_000_000, help="0 to skip the memory run")
     parser.add_argument("--skip-peers", action="store_true")
     parser.add_argument("--only-peers", action="store_true")
+    parser.add_argument("--limit-duckdb", type=Path, help=argparse.SUPPRESS)  # the child run
     args = parser.parse_args()
+    if args.limit_duckdb:
+        print(json.dumps(_read_csv_into_duckdb(args.limit_duckdb)))
+        return 0
     WORK.mkdir(parents=True, exist_ok=True)
     data = WORK / f"records_{args.records}.jsonl"
     generate(data, args.records)
