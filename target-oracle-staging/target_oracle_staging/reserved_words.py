@@ -8,7 +8,8 @@ reserved and type/function-name keywords, DuckDB's reserved keywords, and SQLAlc
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.oracle.base import RESERVED_WORDS as _SA_ORACLE
+# SQLAlchemy's Oracle list is contained in Oracle's own lists below (test_target_names checks
+# it); importing it would load SQLAlchemy's Oracle dialect on every DuckDB/PostgreSQL start.
 from sqlalchemy.dialects.postgresql.base import RESERVED_WORDS as _SA_POSTGRES
 
 # Oracle Database SQL Language Reference, "Oracle SQL Reserved Words".
@@ -399,6 +400,5 @@ RESERVED_WORDS: frozenset[str] = (
     | ORACLE_CONTEXT_RESERVED
     | POSTGRES_RESERVED
     | DUCKDB_RESERVED
-    | frozenset(word.upper() for word in _SA_ORACLE)
     | frozenset(word.upper() for word in _SA_POSTGRES)
 )

@@ -15,6 +15,7 @@ import uuid
 from target_oracle_staging.connector import StagingConnector
 from target_oracle_staging.dialects import constant_param
 from target_oracle_staging.ledger import Ledger, RunIdentity, StreamStats
+from target_oracle_staging.loader import BatchLoader
 from target_oracle_staging.progress import DEFAULT_INTERVAL_SECONDS, Progress
 from target_oracle_staging.tables import TableSpec, default_table_prefix, source_name_from_env
 
@@ -46,11 +47,18 @@ def redact_urls(text: str) -> str:
 
 
 class StateKeeper:
-    """STATE leaves the target only when every record received before it is committed."""
+    """STATE leaves the target only when every record received before it is committed.
 
-    def __init__(self, covered: t.Callable[[], bool]) -> None:
-        self._covered = covered
+    `buffered()` says whether any record is received but not yet handed to the database,
+    `loading()` whether a batch is still on its way in. A STATE that arrives with nothing
+    buffered is covered as soon as the batch loading then has committed.
+    """
+
+    def __init__(self, buffered: t.Callable[[], bool], loading: t.Callable[[], bool]) -> None:
+        self._buffered = buffered
+        self._loading = loading
         self.latest: dict | None = None
+        self._after_load: dict | None = None  # covered once the batch in flight commits
         self._written: dict | None = None
         self.sync_completed: dict | None = None  # the marker of the latest STATE, if any
         self.blocked = False  # after a failure nothing more is written
@@ -59,15 +67,20 @@ class StateKeeper:
         self.latest = state
         marker = state.get(SYNC_COMPLETED_KEY) if isinstance(state, dict) else None
         self.sync_completed = marker if isinstance(marker, dict) else None
+        if not self._buffered():
+            self._after_load = state
         self.flush()
 
     def flush(self) -> None:
-        if self.blocked or self.latest is None or self.latest == self._written:
+        if self.blocked or self._loading():
             return
-        if not self._covered():
+        # Everything committed: the latest STATE; else the one that waited for the last batch.
+        covered = self.latest if not self._buffered() else self._after_load
+        self._after_load = None
+        if covered is None or covered == self._written:
             return
-        self._written = copy.deepcopy(self.latest)
-        sys.stdout.write(json.dumps(self.latest) + "\n")
+        self._written = copy.deepcopy(covered)
+        sys.stdout.write(json.dumps(covered) + "\n")
         sys.stdout.flush()
 
 
@@ -99,7 +112,12 @@ class RunContext:
         self.sinks: list[StagingSink] = []
         self.overwrites: dict[str, TableSpec] = {}
         self.pending_versions: dict[str, tuple[StagingSink, int]] = {}
-        self.state = StateKeeper(self.all_committed)
+        # One batch loads in the background while the next is read (not in a dry run: its
+        # ledger shares the load session's transcript).
+        self.loader = BatchLoader(
+            enabled=connector.dialect.loads_in_background and not connector.dry_run
+        )
+        self.state = StateKeeper(self.buffered, lambda: self.loader.busy)
         interval = config.get("progress_interval_seconds")
         self.progress = Progress(DEFAULT_INTERVAL_SECONDS if interval is None else float(interval))
         self._started = False
@@ -134,6 +152,8 @@ class RunContext:
 
     @property
     def session(self) -> t.Any:
+        """The load session; the batch in flight finishes first (it uses the session)."""
+        self.loader.collect()
         if self._session is None:
             self._session = self.connector.open_session()
         return self._session
@@ -204,8 +224,13 @@ class RunContext:
         """Overwrite swaps or version retirements still to run at the end of the input."""
         return bool(self.overwrites) or bool(self.pending_versions)
 
-    def all_committed(self) -> bool:
-        return all(s.current_size == 0 for s in self.sinks) and not self.finalization_pending
+    def buffered(self) -> bool:
+        """Records received but not yet handed to the database (or finalization to come)."""
+        return any(s.current_size for s in self.sinks) or self.finalization_pending
+
+    def finish_loading(self) -> None:
+        """Collect the batch in flight: its counts, rejects and STATE (its error, if any)."""
+        self.loader.collect()
 
     # -- rejects -----------------------------------------------------------------------------
     def total_rejects(self) -> int:
@@ -325,6 +350,7 @@ class RunContext:
 
     def close(self) -> None:
         """Release the connections (idempotent: called on success and on failure)."""
+        self.loader.close()
         sessions = [self._session, self._ledger.session if self._ledger else None]
         for session in {id(s): s for s in sessions if s is not None}.values():
             session.close()

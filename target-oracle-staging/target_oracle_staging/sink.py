@@ -74,7 +74,7 @@ class StagingSink(SQLSink[StagingConnector]):
             identifier_max_bytes=self.dialect.identifier_max_bytes,
         )
         self.spec: TableSpec = self.declared
-        self._rows: list[t.Any] = []
+        self._rows: t.Any = self.dialect.new_rows()
         self._rejects: list[Reject] = []
         self._source_keys = list(key_properties or [])
         self._sequence = 0
@@ -83,6 +83,7 @@ class StagingSink(SQLSink[StagingConnector]):
         self._metadata = self.include_sdc_metadata_properties
         self._known_properties = set(self.schema.get("properties", {})) | {RECORD_SEQ_KEY}
         self._unknown_warned: set[str] = set()
+        self._max_rows = self.max_size  # settings do not change during a run
 
     # -- names: the SDK asks the sink; the answer is the one name function ---------------
     def conform_name(self, name: str, object_type: str | None = None) -> str:
@@ -106,7 +107,9 @@ class StagingSink(SQLSink[StagingConnector]):
         if self.batch_size_rows is not None:
             return self.batch_size_rows
         if self.dialect.raw_records:
-            return self.RAW_RECORDS_MAX_SIZE_DEFAULT
+            return self.RAW_RECORDS_MAX_SIZE_DEFAULT  # spooled to disk: no memory per row
+        if self.run.loader.enabled:  # two batches of rows in memory: each half as big
+            return self.MAX_SIZE_DEFAULT // 2
         return self.MAX_SIZE_DEFAULT
 
     @property
@@ -132,8 +135,11 @@ class StagingSink(SQLSink[StagingConnector]):
         run.register_sink(self)
 
     # -- per record (the hot path) ---------------------------------------------------------
-    def add_record(self, record: dict, message: dict, line: int) -> None:
-        """Convert one record into a row; values that do not fit become rejects."""
+    def add_record(self, record: dict, message: dict, line: int) -> bool:
+        """Convert one record into a row; values that do not fit become rejects.
+
+        Returns True when the batch is full.
+        """
         for key in self._source_keys:
             if key not in record:
                 msg = (
@@ -151,7 +157,7 @@ class StagingSink(SQLSink[StagingConnector]):
                     self._check(record)
                 except ValueViolation as violation:
                     self._reject_violation(record, line, violation)
-                    return
+                    return self._full()
             if self._metadata:
                 record["_sdc_extracted_at"] = message.get("time_extracted")
                 record["_sdc_sequence"] = self._sequence
@@ -159,16 +165,20 @@ class StagingSink(SQLSink[StagingConnector]):
             record[RECORD_SEQ_KEY] = line
             # Kept encoded: ~0.6 KB a record instead of ~4 KB of Python objects.
             self._rows.append(self._encode(record))
-            return
+            return self._full()
         try:
             row = self._build(record, message, self._sequence, line)
         except ValueViolation as violation:
             self._reject_violation(record, line, violation)
-            return
+            return self._full()
         except ConversionError:
             self._reject_conversion(record, line)
-            return
+            return self._full()
         self._rows.append(row)
+        return self._full()
+
+    def _full(self) -> bool:
+        return len(self._rows) + len(self._rejects) >= self._max_rows
 
     def _warn_unknown_properties(self, record: dict) -> None:
         unknown = set(record) - self._known_properties - self._unknown_warned
@@ -189,7 +199,7 @@ class StagingSink(SQLSink[StagingConnector]):
             "time_extracted": record.get("_sdc_extracted_at"),
             "version": record.get("_sdc_table_version"),
         }
-        self.add_record(record, message, self.run.current_line())
+        self.add_record(record, message, self.run.current_line())  # the SDK checks the size
 
     def _reject_violation(self, record: dict, line: int, violation: ValueViolation) -> None:
         reason = self._compiler.describe(violation)
@@ -215,23 +225,32 @@ class StagingSink(SQLSink[StagingConnector]):
 
     # -- per batch -------------------------------------------------------------------------
     def process_batch(self, context: dict) -> None:
-        rows, self._rows = self._rows, []
+        """Hand the batch to the run's loader (it may load while the next batch is read)."""
+        # The batch in flight is collected while this one is still buffered, so the STATE it
+        # releases never covers this batch's records.
+        self.run.finish_loading()
+        rows, self._rows = self._rows, self.dialect.new_rows()
         rejects, self._rejects = self._rejects, []
-        run, stats = self.run, self.stats
         received = len(rows) + len(rejects)
         self.tally_record_read(received)
         self.record_counter_metric.increment(received)
-        stats.received += received
+        self.stats.received += received
         started = time.perf_counter()
-        try:
-            if rows:
-                rejects.extend(self._load(rows))
-        except Exception as exc:
-            stats.status, stats.error = "FAILED", run.redact(str(exc))
-            stats.rejected += len(rejects)
-            run.ledger.write_rejects(run.run_id, rejects)
-            run.ledger.update_stream(run.run_id, stats, final=True)
-            raise
+
+        def load() -> list[Reject]:
+            try:
+                return self._load(rows) if rows else []
+            finally:
+                self.dialect.release_rows(rows)
+
+        self.run.loader.submit(
+            load,
+            lambda refused: self._batch_loaded(rejects + refused, received, started),
+            lambda exc: self._batch_failed(rejects, exc),
+        )
+
+    def _batch_loaded(self, rejects: list[Reject], received: int, started: float) -> None:
+        run, stats = self.run, self.stats
         stats.rejected += len(rejects)
         run.ledger.write_rejects(run.run_id, rejects)
         run.ledger.update_stream(run.run_id, stats)
@@ -245,6 +264,13 @@ class StagingSink(SQLSink[StagingConnector]):
         run.check_rejects()
         run.after_batch()
 
+    def _batch_failed(self, rejects: list[Reject], exc: BaseException) -> None:
+        run, stats = self.run, self.stats
+        stats.status, stats.error = "FAILED", run.redact(str(exc))
+        stats.rejected += len(rejects)
+        run.ledger.write_rejects(run.run_id, rejects)
+        run.ledger.update_stream(run.run_id, stats, final=True)
+
     def _load(self, rows: list[t.Any]) -> list[Reject]:
         """Bulk-load, apply, commit. Returns the rows the database refused."""
         spec, session, dialect = self.spec, self.run.session, self.dialect
@@ -254,7 +280,8 @@ class StagingSink(SQLSink[StagingConnector]):
             target_table = dialect.load_table_ref(spec)
         errors = self._bulk_load_isolating(target_table, rows, 0)
         bad = {e.index for e in errors}
-        rejects = [self._db_reject(rows[e.index], e) for e in errors]
+        refused = rows[:] if errors and not isinstance(rows, list) else rows  # read back once
+        rejects = [self._db_reject(refused[e.index], e) for e in errors]
         accepted = len(rows) - len(bad)
         clears_load_table = (
             spec.load_method != "overwrite" and not dialect.load_table_clears_on_commit

@@ -79,6 +79,8 @@ class TargetOracleStaging(SQLTarget):
         # Per stream: the version its latest record carried, and the versions activated.
         self._record_versions: dict[str, int] = {}
         self._activated_versions: dict[str, set[int]] = {}
+        # The sink of each stream, for the per-record path (a SCHEMA may replace it).
+        self._record_sinks: dict[str, StagingSink] = {}
         self._fast_path = not (
             self.config.get("stream_maps") or self.config.get("flattening_enabled")
         )
@@ -107,7 +109,7 @@ class TargetOracleStaging(SQLTarget):
     def handle(self, message: dict, line: int) -> None:
         kind = message["type"]
         if kind == "RECORD":
-            self._on_record(message, line)
+            self.on_record(message, line)
         elif kind == "STATE":
             if "value" not in message:
                 raise InputError(f"input line {line}: STATE message without a value")
@@ -127,10 +129,13 @@ class TargetOracleStaging(SQLTarget):
             raise InputError(msg)
         return message["stream"]
 
-    def _on_record(self, message: dict, line: int) -> None:
-        stream = self._require(message, line, ("stream", "record"))
-        record = message["record"]
-        if not isinstance(record, dict):
+    def on_record(self, message: dict, line: int) -> None:
+        """A RECORD message (the reader's hot loop calls this directly)."""
+        stream = message.get("stream")
+        record = message.get("record")
+        if stream is None or record is None:
+            stream = self._require(message, line, ("stream", "record"))
+        if record.__class__ is not dict:
             msg = (
                 f"input line {line}, stream {stream!r}: the record is a "
                 f"{type(record).__name__}, not an object"
@@ -138,16 +143,19 @@ class TargetOracleStaging(SQLTarget):
             raise InputError(msg)
         if (version := message.get("version")) is not None:
             self._record_versions[stream] = version
-        if not self._fast_path:
-            self._sdk_record(message, line, stream)
-            return
-        if not self.sink_exists(stream):
-            raise BeforeSchemaError("RECORD", stream, line)
-        sink = self.get_sink(stream)
-        sink.add_record(record, message, line)  # type: ignore[attr-defined]
-        if sink.current_size >= sink.max_size:
+        sink = self._record_sinks.get(stream)
+        if sink is None:
+            if not self._fast_path:
+                self._sdk_record(message, line, stream)
+                return
+            if not self.sink_exists(stream):
+                raise BeforeSchemaError("RECORD", stream, line)
+            sink = self._record_sinks[stream] = self.get_sink(stream)
+        if sink.add_record(record, message, line):  # the batch is full
             self.drain_one(sink)
-        self._check_record_age()
+        self._records_since_age_check += 1
+        if self._records_since_age_check >= _RECORD_AGE_CHECK_EVERY:
+            self._check_record_age()
 
     def _sdk_record(self, message: dict, line: int, stream: str) -> None:
         """Stream maps and flattening: the SDK's own record path (through its callback)."""
@@ -156,9 +164,6 @@ class TargetOracleStaging(SQLTarget):
         self._sdk_callbacks["RECORD"](message)
 
     def _check_record_age(self) -> None:
-        self._records_since_age_check += 1
-        if self._records_since_age_check < _RECORD_AGE_CHECK_EVERY:
-            return
         self._records_since_age_check = 0
         if time.monotonic() - self._last_drain > _MAX_RECORD_AGE_SECONDS:
             self.logger.info("Records waited %ds: draining every stream", _MAX_RECORD_AGE_SECONDS)
@@ -178,6 +183,7 @@ class TargetOracleStaging(SQLTarget):
             for stream_map in maps:
                 if self.sink_exists(stream_map.stream_alias):
                     self.drain_one(self.get_sink(stream_map.stream_alias))
+        self._record_sinks.clear()
         self._sdk_callbacks["SCHEMA"](message)
 
     def _on_activate_version(self, message: dict, line: int) -> None:
@@ -203,6 +209,7 @@ class TargetOracleStaging(SQLTarget):
         try:
             run.ensure_started()
             self.drain_all(is_endofpipe=True)  # every sink; STATE waits for swaps/retirements
+            run.finish_loading()
             incomplete = self._streams_without_activated_version()
             for stream in incomplete:
                 run.discard_overwrite(stream)
@@ -276,6 +283,7 @@ class TargetOracleStaging(SQLTarget):
             return
         self._failed = True
         run = self.run
+        run.loader.settle()  # the batch in flight ends (and may send its STATE) first
         run.state.blocked = True
         if self._post_load or self.config.get("post_load_procedure"):
             self.logger.warning("Post-load hook skipped: the load failed")

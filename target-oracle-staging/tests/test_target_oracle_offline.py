@@ -17,7 +17,7 @@ import oracledb
 import pytest
 import sqlglot
 from sqlglot import exp
-from target_oracle_staging.connector import Statement, oracle_connect_params
+from target_oracle_staging.connector import Commit, Statement, oracle_connect_params
 from target_oracle_staging.ddl_review import (
     dry_run,
     dry_run_transcript,
@@ -355,6 +355,43 @@ def test_batch_errors_map_to_the_right_records_even_out_of_order() -> None:
     assert bound_rows[0][2] == dt.datetime(2024, 5, 1, 10, 0)
     assert [row[4] for row in bound_rows] == [0, 1, 0, 1, 0]
     OracleGate().require(session.transcript)  # the reject inserts and ledger counts included
+
+
+def test_each_batch_is_one_executemany_and_one_merge() -> None:
+    """Round trips per batch on Oracle: one setinputsizes + executemany for the rows, two counts
+    and one MERGE, one commit (which empties the global temporary load table)."""
+    connection, cursor = _autospec_connection([])
+    target = TargetOracleStaging(config={"dry_run_dialect": "oracle", "batch_size_rows": 4})
+    session = target.run.session
+    session.driver_connection = connection
+    records = [{"id": n, "name": f"n{n}"} for n in range(1, 11)]
+    messages = [
+        schema_message("items", PROPS, ["id"]),
+        *[record_message("items", r) for r in records],
+    ]
+    with contextlib.redirect_stdout(io.StringIO()):
+        target.listen(io.StringIO(to_lines(messages)))
+
+    batches = [call.args[1] for call in cursor.executemany.call_args_list]
+    assert [[row[0] for row in rows] for rows in batches] == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]
+    assert cursor.setinputsizes.call_count == 3  # once before each executemany
+    assert [call.kwargs for call in cursor.executemany.call_args_list] == [
+        {"batcherrors": True}
+    ] * 3
+    # What the load session sends between one bulk insert and the batch's commit.
+    loads = [
+        i
+        for i, e in enumerate(session.transcript)
+        if isinstance(e, Statement) and e.sql.startswith("INSERT INTO STG_ITEMS__LD")
+    ]
+    assert len(loads) == 3
+    for start in loads:
+        end = next(
+            i for i in range(start, len(session.transcript)) if session.transcript[i] == Commit()
+        )
+        sent = [e.sql.split(" ", 2)[:2] for e in session.transcript[start + 1 : end]]
+        assert sent == [["SELECT", "COUNT(*)"], ["SELECT", "COUNT(*)"], ["MERGE", "INTO"]]
+    OracleGate().require(session.transcript)
 
 
 # -- connection settings ------------------------------------------------------------------------

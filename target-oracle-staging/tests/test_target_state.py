@@ -6,6 +6,8 @@ SIGKILL in the middle of the load, and check every STATE it managed to emit agai
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import signal
@@ -14,6 +16,7 @@ import sys
 import threading
 from pathlib import Path
 
+from target_oracle_staging.target import TargetOracleStaging
 from target_oracle_staging.testing import (
     Database,
     record_message,
@@ -108,3 +111,51 @@ def test_sigterm_stops_with_failed_run_and_committed_state(database: Database, t
     status = database.rows(f"select status, error_text from {database.table('ETL_CONTROL')}")
     assert status[0][0] == "FAILED"
     assert "terminated by signal 15" in status[0][1]
+
+
+class _StateProbe(io.StringIO):
+    """stdout of an in-process run: at each STATE line, how many of its rows are committed."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__()
+        self.database = database
+        self.seen: list[tuple[int, int]] = []  # (STATE's last id, rows id <= it committed)
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            n = json.loads(line)["bookmarks"]["events"]
+            table = self.database.table(f"{self.database.prefix}EVENTS")
+            committed = self.database.scalar(f"select count(*) from {table} where id <= :n", n=n)
+            self.seen.append((n, committed))
+        return len(text)
+
+
+def test_state_waits_for_the_batch_loading_in_the_background(pg_url) -> None:
+    """PostgreSQL loads a batch while the next is read: each STATE is written only when every
+    row before it is committed (checked from another connection at the moment it is written),
+    and none is held back to the end."""
+    database = Database(
+        "postgresql",
+        {"sqlalchemy_url": pg_url.url, "default_target_schema": pg_url.schema},
+        pg_url.url,
+        prefix="STG_",
+    )
+    messages = [schema_message("events", {"id": {"type": "integer"}}, ["id"])]
+    for n in range(1, 10):
+        messages += [
+            record_message("events", {"id": n}),
+            state_message({"bookmarks": {"events": n}}),
+        ]
+    probe = _StateProbe(database)
+    target = TargetOracleStaging(config={**database.config, "batch_size_rows": 2})
+    assert target.run.loader.enabled
+    try:
+        with contextlib.redirect_stdout(probe):
+            target.listen(io.StringIO(to_lines(messages)))
+    finally:
+        database.dispose()
+    assert [committed for _, committed in probe.seen] == [n for n, _ in probe.seen]
+    emitted = [n for n, _ in probe.seen]
+    assert emitted == sorted(set(emitted))
+    assert emitted[-1] == 9
+    assert len(emitted) >= 4  # released batch by batch, not only at the end

@@ -49,6 +49,7 @@ class Dialect:
     transactional_ddl = True
     load_table_clears_on_commit = False  # True: a global temporary table (ON COMMIT DELETE ROWS)
     changes_keys_in_place = True  # ALTER TABLE … DROP CONSTRAINT / ADD CONSTRAINT
+    loads_in_background = True  # a batch loads on a worker thread while the next is read
 
     def __init__(self, model: OracleModel, *, parity: bool = True) -> None:
         self.model = model
@@ -305,6 +306,13 @@ class Dialect:
         self, driver_conn: t.Any, table: str, spec: TableSpec, rows: list[t.Any]
     ) -> list[RowError]:
         raise NotImplementedError
+
+    def new_rows(self) -> t.Any:
+        """An empty batch: what the sink appends rows to and bulk_load takes."""
+        return []
+
+    def release_rows(self, rows: t.Any) -> None:
+        """The batch is loaded (or failed): free what it holds."""
 
     @staticmethod
     def is_already_exists(exc: BaseException) -> bool:

@@ -30,12 +30,6 @@ class DuckDBDialect(Dialect):
     raw_records = True
     changes_keys_in_place = False  # DuckDB 2.0: no ALTER TABLE … DROP CONSTRAINT
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        from duckdb_engine import Dialect as DuckDBSADialect
-
-        self.sa_dialect = DuckDBSADialect()
-
     def column_sql(self, column_type: ColumnType) -> str:
         kind = column_type.kind
         if kind is Kind.INTEGER:
@@ -99,13 +93,23 @@ class DuckDBDialect(Dialect):
         # duckdb_engine's connection wrapper hands unknown attributes (execute) to DuckDB.
         driver_conn.execute(sql)
 
+    def new_rows(self) -> NdjsonSpool:
+        return NdjsonSpool()
+
+    def release_rows(self, rows: t.Any) -> None:
+        if isinstance(rows, NdjsonSpool):
+            rows.close()
+
     def bulk_load(
-        self, driver_conn: t.Any, table: str, spec: TableSpec, rows: list[t.Any]
+        self, driver_conn: t.Any, table: str, spec: TableSpec, rows: t.Sequence[bytes]
     ) -> list[RowError]:
+        if isinstance(rows, NdjsonSpool):  # the whole batch: already a file
+            driver_conn.execute(self.bulk_insert_sql(table, spec), [rows.path()])
+            return []
         fd, path = tempfile.mkstemp(prefix="target_oracle_staging_", suffix=".ndjson")
-        try:
+        try:  # part of a batch (isolating a refused row)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(b"\n".join(rows))  # records encoded on arrival (NDJSON_ENCODER)
+                handle.write(b"\n".join(rows))
             driver_conn.execute(self.bulk_insert_sql(table, spec), [path])
         finally:
             os.unlink(path)
@@ -154,6 +158,45 @@ class DuckDBDialect(Dialect):
         # DuckDB's buffer cache otherwise grows towards 80% of RAM with the table size; a
         # fixed limit keeps the target's memory flat (DuckDB spills to disk beyond it).
         return {"memory_limit": DUCKDB_MEMORY_LIMIT}
+
+
+class NdjsonSpool:
+    """A batch of encoded records (NDJSON_ENCODER), written to a temporary file as they arrive.
+
+    The batch costs no memory however wide its records; DuckDB reads the file as it is. Reading
+    rows back (`spool[i]`, `spool[a:b]`) is for isolating refused rows only.
+    """
+
+    def __init__(self) -> None:
+        # Deleted when closed (after the load) or when the process ends.
+        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the batch
+            prefix="target_oracle_staging_", suffix=".ndjson"
+        )
+        self._write = self._file.write
+        self._count = 0
+
+    def append(self, encoded: bytes) -> None:
+        self._write(encoded + b"\n")
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def path(self) -> str:
+        self._file.flush()
+        return self._file.name
+
+    @t.overload
+    def __getitem__(self, index: int) -> bytes: ...
+    @t.overload
+    def __getitem__(self, index: slice) -> list[bytes]: ...
+    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
+        with open(self.path(), "rb") as handle:
+            lines = handle.read().split(b"\n")[: self._count]
+        return lines[index]
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _json_key(column: Column) -> str:

@@ -13,12 +13,6 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     identifier_limit = 63  # NAMEDATALEN - 1
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        from sqlalchemy.dialects import postgresql
-
-        self.sa_dialect = postgresql.psycopg.dialect()
-
     def column_sql(self, column_type: ColumnType) -> str:
         kind = column_type.kind
         if kind is Kind.STRING:
