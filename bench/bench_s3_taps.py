@@ -7,6 +7,7 @@
   reading the same CSV as a plain object (it cannot open ZIPs). Both write to a pipe that this
   script drains and counts, and each tap runs alone on the machine.
 - Memory: peak RSS of tap-molo-s3 at --rows and --memory-rows (goal: flat).
+- Cold start of both taps: process start to the first message, on the bundled samples.
 - tap-stellar-s3 the same way (--stellar-rows): bookings.csv (82 columns, the widest Stellar
   member) in a gzip tar named like the real export, read in one sequential pass.
 
@@ -133,6 +134,36 @@ def run_tap(command: list[str], env: dict[str, str]) -> tuple[int, float, int]:
     return records, elapsed, int(rss)
 
 
+def cold_start(command: list[str], env: dict[str, str] | None = None) -> float:
+    """Seconds from process start to the tap's first message on stdout (then drained)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    assert process.stdout is not None
+    process.stdout.readline()
+    elapsed = time.perf_counter() - started
+    while process.stdout.read(1 << 20):
+        pass
+    process.wait()
+    return elapsed
+
+
+def print_cold_starts() -> dict[str, float]:
+    """Both taps on the bundled sample exports, best of three (imports dominate: see README)."""
+    results = {}
+    for tap, executable in (("tap-molo-s3", OURS), ("tap-stellar-s3", STELLAR)):
+        config = WORK / f"cold-{tap}.json"
+        sample = ROOT / "samples" / tap.split("-")[1]
+        config.write_text(json.dumps({"local_path": str(sample)}))
+        seconds = min(cold_start([str(executable), "--config", str(config)]) for _ in range(3))
+        results[tap] = seconds
+        print(f"{tap:<22} cold start (process start to first message) {seconds:.2f} s")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print(
+            "  (PYTHONDONTWRITEBYTECODE is set: modules not byte-compiled are compiled each start)"
+        )
+    return results
+
+
 def coercion_vs_sdk_conformance(rows: int) -> dict[str, float]:
     """CPU seconds of our spec coercion vs the SDK's per-record conformance on the same rows.
 
@@ -183,6 +214,8 @@ def main() -> None:
     parser.add_argument("--stellar-rows", type=int, default=300_000, help="0 skips Stellar")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
+    print(f"load average: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    cold_starts = print_cold_starts()
     conformance = coercion_vs_sdk_conformance(args.conformance_rows)
 
     import boto3
@@ -200,7 +233,7 @@ def main() -> None:
     endpoint = f"http://127.0.0.1:{port}"
     s3 = boto3.client("s3", endpoint_url=endpoint)
     env = {**os.environ, **credentials}
-    results: dict[str, object] = {"coercion": conformance}
+    results: dict[str, object] = {"coercion": conformance, "cold_start_s": cold_starts}
     try:
         for bucket in ("molo-bench", "csv-bench"):
             s3.create_bucket(Bucket=bucket)

@@ -208,6 +208,10 @@ class SnapshotStream(Stream):
         finally:
             if self._binary is not None:
                 self._binary.close()
+            # On a bad row the records before it still reach the target, as unbuffered ones did.
+            writer = self._tap.message_writer
+            if isinstance(writer, BufferedMsgSpecWriter):
+                writer.flush_records()
         self._finish()
 
     def _finish(self) -> None:
