@@ -127,6 +127,9 @@ def _block_op(job: Job, block: Block, partition: Partition | None, *, after: boo
 
 def build_job(project: MeltanoProject, meltano_job: Job) -> JobDefinition:
     guard = meltano_job.guard
+    if guard is None:  # load_project refuses such a job; a Job built by hand may lack one
+        msg = f"job {meltano_job.name!r} has no guard task (orchestrate:check-<environment>)"
+        raise ValueError(msg)
     guard_op = _block_op(meltano_job, guard, None, after=False).alias(node_name(guard, None))
     el_ops = [
         _block_op(meltano_job, block, partition, after=True).alias(node_name(block, partition))

@@ -221,7 +221,7 @@ def load_project(root: Path | None = None) -> MeltanoProject:
     path = root / "meltano.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     names = _plugin_names(data.get("plugins", {}))
-    utility = next(
+    utility: dict[str, Any] = next(
         (u for u in data.get("plugins", {}).get("utilities", []) if u["name"] == UTILITY), {}
     )
     environments = tuple(e["name"] for e in data.get("environments", []))
@@ -240,25 +240,27 @@ def load_project(root: Path | None = None) -> MeltanoProject:
     for raw in data.get("schedules", []):
         name = raw["name"]
         env = {k: str(v) for k, v in (raw.get("env") or {}).items()}
-        environment = env.get(ENVIRONMENT_VARIABLE)
-        if environment not in environments:
+        scheduled_in = env.get(ENVIRONMENT_VARIABLE)
+        if scheduled_in is None or scheduled_in not in environments:
             msg = (
                 f"{path}: schedule {name!r} must set env {ENVIRONMENT_VARIABLE} to one of "
-                f"{', '.join(environments)} (found {environment!r})"
+                f"{', '.join(environments)} (found {scheduled_in!r})"
             )
             raise ProjectError(msg)
         if raw.get("job") not in jobs:
             msg = f"{path}: schedule {name!r} names job {raw.get('job')!r}, which is not defined"
             raise ProjectError(msg)
-        if jobs[raw["job"]].environment != environment:
+        if jobs[raw["job"]].environment != scheduled_in:
             msg = (
-                f"{path}: schedule {name!r} runs in {environment!r} but its job {raw['job']!r} "
+                f"{path}: schedule {name!r} runs in {scheduled_in!r} but its job {raw['job']!r} "
                 f"is for {jobs[raw['job']].environment!r}"
             )
             raise ProjectError(msg)
-        schedules[name] = Schedule(name, raw["interval"], jobs[raw["job"]], environment, env)
+        schedules[name] = Schedule(name, raw["interval"], jobs[raw["job"]], scheduled_in, env)
 
-    setting = next((s for s in utility.get("settings", []) if s["name"] == "partitions"), {})
+    setting: dict[str, Any] = next(
+        (s for s in utility.get("settings", []) if s["name"] == "partitions"), {}
+    )
     where = f"{path}: utility {UTILITY!r}"
     if PARTITIONS_VARIABLE in os.environ:
         where = f"environment variable {PARTITIONS_VARIABLE}"

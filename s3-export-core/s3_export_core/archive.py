@@ -217,8 +217,10 @@ class TarGzArchive:
             self._feed = _TarFeed(self._gzip)  # type: ignore[arg-type]
             try:
                 # Kept open across open_member calls; close() ends it.
-                self._tar = tarfile.open(  # noqa: SIM115
-                    fileobj=self._feed,  # type: ignore[arg-type]
+                # typeshed's tarfile.open wants a writable, seekable file for every mode; "r|"
+                # (a stream) only reads.
+                self._tar = tarfile.open(  # type: ignore[call-overload]  # noqa: SIM115
+                    fileobj=self._feed,
                     mode="r|",
                     bufsize=256 * 1024,
                 )

@@ -65,7 +65,9 @@ def buffered(binary: BinaryIO) -> BinaryIO:
     """Fast line iteration: ZipExtFile's own readline is pure Python."""
     if isinstance(binary, io.BufferedReader):
         return binary
-    return io.BufferedReader(binary, buffer_size=1024 * 1024)  # type: ignore[arg-type]
+    # typeshed's raw-stream protocol names readinto/truncate, which typing.BinaryIO lacks (the
+    # members read here, ZipExtFile and GzipFile, have them).
+    return io.BufferedReader(binary, buffer_size=1024 * 1024)  # type: ignore[type-var]
 
 
 def iter_csv(

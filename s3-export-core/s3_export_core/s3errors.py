@@ -71,6 +71,6 @@ def explain(exc: BaseException, config: dict[str, Any], action: str) -> ExportEr
         setting, cause = f"bucket={config.get('bucket')!r}", f"{type(exc).__name__}: {exc}"
     else:
         raise exc
-    error = ExportError(f"cannot {action} (check {setting}): {cause}")
-    error.__cause__ = exc
-    return error
+    export_error = ExportError(f"cannot {action} (check {setting}): {cause}")
+    export_error.__cause__ = exc
+    return export_error

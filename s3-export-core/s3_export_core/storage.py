@@ -139,12 +139,12 @@ class S3Storage:
         from s3_export_core.ranged import RangedReader
 
         raw = RangedReader(self, info, chunk_size=self.read_ahead)
-        return io.BufferedReader(raw, buffer_size=64 * 1024)  # type: ignore[return-value]
+        return io.BufferedReader(raw, buffer_size=64 * 1024)
 
     def open_sequential(self, info: ObjectInfo) -> BinaryIO:
         response = self._get(info)
         raw = _StreamingBodyRaw(response["Body"], self.describe(info.key))
-        return io.BufferedReader(raw, buffer_size=1024 * 1024)  # type: ignore[return-value]
+        return io.BufferedReader(raw, buffer_size=1024 * 1024)
 
 
 class _StreamingBodyRaw(io.RawIOBase):

@@ -7,16 +7,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
-from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.helpers.types import Context
 from singer_sdk.mapper import SameRecordTransform
-from singer_sdk.streams import Stream
 
 from s3_export_core.csvread import LineCounter, iter_csv
 from s3_export_core.errors import ExportError
 from s3_export_core.records import EXTRA_PROPERTY, RowPlan
+from s3_export_core.sdk_compat import SnapshotSdkStream
 from s3_export_core.specs import TableSpec
-from s3_export_core.writer import BufferedMsgSpecWriter
 
 if t.TYPE_CHECKING:
     from s3_export_core.tap import SnapshotTap
@@ -33,7 +32,7 @@ EXTRA_SCHEMA = {
 }
 
 
-class SnapshotStream(Stream):
+class SnapshotStream(SnapshotSdkStream):
     """Reads its member from the snapshot the tap chose; coerces values from the table spec."""
 
     # Values are already JSON-typed by the spec-driven coercion; the SDK pass would redo it.
@@ -70,19 +69,15 @@ class SnapshotStream(Stream):
         self._records: Iterator[dict[str, Any]] | None = None
         self._binary: BinaryIO | None = None
         self._plan: RowPlan | None = None
-        self._time_extracted = datetime.now(tz=UTC).isoformat().replace("+00:00", "Z")
-        self._fast_path = False
-        self._version_to_activate: int | None = None
+        self.time_extracted = datetime.now(tz=UTC).isoformat().replace("+00:00", "Z")
         self._read_to_the_end = False
         self._member_path = member
 
     # Sync lifecycle -------------------------------------------------------------------------
 
-    def _write_schema_message(self) -> None:
-        # The SDK writes SCHEMA first thing in sync(); the member's header must be read before,
-        # because columns beyond the spec extend the schema.
+    def before_schema_message(self) -> None:
+        # The member's header must be read before SCHEMA: columns beyond the spec extend it.
         self._prepare()
-        super()._write_schema_message()
 
     @property
     def emit_activate_version_messages(self) -> bool:
@@ -91,12 +86,6 @@ class SnapshotStream(Stream):
         if self._skip_reason is not None:
             return False
         return bool(self.config.get("emit_activate_version_messages", True))
-
-    def _write_activate_version_message(self, full_table_version: int) -> None:
-        # The SDK announces the version before the first record. For snapshots that is unsafe:
-        # the tap activates it only after the whole run read and checked the archive (see
-        # SnapshotTap.sync_all), so a member or archive that fails never retires rows.
-        self._version_to_activate = full_table_version
 
     @property
     def skip_reason(self) -> str | None:
@@ -112,8 +101,9 @@ class SnapshotStream(Stream):
         snapshot = self._snapshot_tap.snapshot
         self.stream_state["snapshot"] = snapshot.identity
         self.stream_state["snapshot_at"] = snapshot.taken_at.isoformat()
-        if self._version_to_activate is not None:
-            super()._write_activate_version_message(self._version_to_activate)
+        # Sent only now, after the whole run read and checked the archive (SnapshotTap.run), so
+        # a member or archive that fails never retires rows.
+        self.send_activate_version()
 
     def _prepare(self) -> None:
         if self._prepared:
@@ -175,20 +165,10 @@ class SnapshotStream(Stream):
         self._records = self._plan.records(
             rows, metadata, lines, tick=lambda count: progress.tick(name, count)
         )
-        self._fast_path = self._can_write_directly()
+        self.records_direct = self._can_write_directly()
 
     def _add_string_columns(self, names: list[str]) -> None:
-        properties = self.schema["properties"]
-        for name in names:
-            properties.setdefault(name, {"type": ["string", "null"]})
-        if self._input_schema is not None:
-            for name in names:
-                self._input_schema["properties"].setdefault(name, {"type": ["string", "null"]})
-        # New properties need new stream maps to reach the SCHEMA message; they are not in the
-        # selection metadata, so they count as selected.
-        self._stream_maps = None
-        selected_schema = get_selected_schema(self.name, self.schema, self.mask)
-        self._tap.mapper.register_raw_stream_schema(self.name, selected_schema, self.primary_keys)
+        self.extend_schema({name: {"type": ["string", "null"]} for name in names})
 
     def _can_write_directly(self) -> bool:
         maps = self.stream_maps
@@ -199,7 +179,7 @@ class SnapshotStream(Stream):
             and all(self.mask.values())
         )
 
-    def get_records(self, context: dict | None) -> Iterator[dict[str, Any]]:
+    def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
         self._prepare()
         if self._skip_reason is not None or self._records is None:
             return
@@ -209,9 +189,7 @@ class SnapshotStream(Stream):
             if self._binary is not None:
                 self._binary.close()
             # On a bad row the records before it still reach the target, as unbuffered ones did.
-            writer = self._tap.message_writer
-            if isinstance(writer, BufferedMsgSpecWriter):
-                writer.flush_records()
+            self.flush_records()
         self._finish()
 
     def _finish(self) -> None:
@@ -249,15 +227,7 @@ class SnapshotStream(Stream):
     # Output ---------------------------------------------------------------------------------
 
     def generate_child_contexts(
-        self, record: dict[str, Any], context: dict | None
-    ) -> t.Iterable[dict | None]:
+        self, record: dict[str, Any], context: Context | None
+    ) -> t.Iterable[Context | None]:
         # No child streams: skip the SDK's per-record child-context machinery.
         return ()
-
-    def _write_record_message(self, record: dict[str, Any]) -> None:
-        writer = self._tap.message_writer
-        if self._fast_path and isinstance(writer, BufferedMsgSpecWriter):
-            writer.write_record(self.name, record, self._stream_version, self._time_extracted)
-            self.state_manager.is_flushed = False
-            return
-        super()._write_record_message(record)

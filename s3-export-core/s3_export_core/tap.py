@@ -11,13 +11,12 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from singer_sdk import Tap
-
 from s3_export_core.archive import Archive, member_basename, open_archive
 from s3_export_core.csvread import iter_csv
 from s3_export_core.errors import ExportError
 from s3_export_core.progress import Progress
 from s3_export_core.records import check_header
+from s3_export_core.sdk_compat import RunningTap
 from s3_export_core.selection import KeyPattern, Snapshot, named_snapshot, select_snapshot
 from s3_export_core.settings import snapshot_settings
 from s3_export_core.specs import TableSpec, load_archive_defaults, load_table_specs
@@ -35,7 +34,7 @@ def stream_name_for_member(member: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", snake).strip("_").lower()
 
 
-class SnapshotTap(Tap):
+class SnapshotTap(RunningTap):
     """Streams = the table specs (+ unlisted CSV members on request).
 
     A concrete tap sets `name` and `spec_file`; its settings take their archive naming defaults
@@ -108,7 +107,7 @@ class SnapshotTap(Tap):
     # Command line -------------------------------------------------------------------------------
 
     @classmethod
-    def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
+    def invoke(cls, **kwargs: t.Any) -> None:
         """The SDK's CLI, with a bad export or setting ending in one line that says where.
 
         The traceback stays available at debug level (--log-level=debug / LOGLEVEL).
@@ -125,16 +124,23 @@ class SnapshotTap(Tap):
     def load_state(self, state: dict[str, t.Any]) -> None:
         # C2: the completion marker describes one run's output; it is not a bookmark.
         super().load_state({k: v for k, v in state.items() if k != SYNC_COMPLETED})
-        self.state.pop(SYNC_COMPLETED, None)
+        self._run_state.pop(SYNC_COMPLETED, None)
 
-    def sync_all(self) -> None:
+    def run(self) -> None:
         """Sync every stream, then check the whole archive, then activate the snapshots.
 
         No ACTIVATE_VERSION (and so no delete or swap in the target) leaves before every
         selected member was read to its end and the archive passed its end checks.
         """
-        self.state.pop(SYNC_COMPLETED, None)
-        super().sync_all()
+        self._run_state.pop(SYNC_COMPLETED, None)
+        try:
+            self._sync_and_activate()
+        finally:
+            if "archive" in self.__dict__:  # the export's handle, also when the run failed
+                self.archive.close()
+
+    def _sync_and_activate(self) -> None:
+        self.sync_all()
         selected = [s for s in self._snapshot_streams() if s.selected]
         read = [s for s in selected if s.read_to_the_end]
         if "archive" in self.__dict__:  # opened: some stream needed the snapshot's content
@@ -146,11 +152,16 @@ class SnapshotTap(Tap):
             stream.activate()
         if "archive" in self.__dict__:
             self.progress.summary(self.name, self.snapshot.location)
-        self.state[SYNC_COMPLETED] = {
+        self._run_state[SYNC_COMPLETED] = {
             "tap": self.name,
             "at": datetime.now(tz=UTC).isoformat().replace("+00:00", "Z"),
         }
-        self._state_writer.write_state(self.state)
+        self.state_writer.write_state(self.state)
+
+    @property
+    def _run_state(self) -> dict[str, t.Any]:
+        """The tap's state, with contract C2's top-level key the SDK's TapState type lacks."""
+        return t.cast("dict[str, t.Any]", self.state)
 
     def _snapshot_streams(self) -> list[SnapshotStream]:
         return [s for s in self.streams.values() if isinstance(s, SnapshotStream)]

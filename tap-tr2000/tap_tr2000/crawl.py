@@ -7,6 +7,7 @@ differs from the bookmark saved in state; otherwise its issues response is the o
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,8 +59,10 @@ class Crawler:
         issues_stream: Stream,
         logger: logging.Logger,
         progress: Progress,
+        write_state: Callable[[], None],
     ) -> None:
         self.client = client
+        self.write_state = write_state
         self.progress = progress
         self.issues_stream = issues_stream
         self.logger = logger
@@ -126,8 +129,7 @@ class Crawler:
         state[BOOKMARK_KEY] = crawl.latest_revision
         # Emit STATE now: everything of this plant has been written, so a later failure keeps
         # this plant's progress.
-        self.issues_stream.state_manager.is_flushed = False
-        self.issues_stream._write_state_message()
+        self.write_state()
 
     def _bookmark_state(self, plant_id: str) -> dict[str, Any]:
         return self.issues_stream.get_context_state({"PlantID": plant_id})

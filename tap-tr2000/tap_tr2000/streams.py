@@ -66,16 +66,21 @@ class PlantsStream(Tr2000Stream):
     def get_child_context(self, record: dict, context: Context | None) -> dict:
         return {"PlantID": record["PlantID"]}
 
-    def _sync_children(self, child_context: Context | None) -> None:
-        if not child_context or not self.selected_children():
-            super()._sync_children(child_context)
+    def generate_child_contexts(
+        self, record: dict[str, Any], context: Context | None
+    ) -> Iterator[dict[str, Any]]:
+        # The SDK syncs the children of each context yielded here before it asks for the next:
+        # the code after `yield` runs once the plant's children are done (and not if they fail).
+        child_context = self.get_child_context(record, context)
+        if not self.selected_children():
+            yield child_context
             return
         plant_id = child_context["PlantID"]
         # Start the next plants' issue calls now: they decide whether those plants are crawled.
         index = self._plant_order.index(plant_id)
         upcoming = self._plant_order[index + 1 : index + 1 + self.LOOKAHEAD_PLANTS]
         self.client.prefetcher.schedule([self.crawler.issues_url(p) for p in upcoming], front=True)
-        super()._sync_children(child_context)
+        yield child_context
         self.crawler.finish_plant(plant_id)
 
 
@@ -91,9 +96,9 @@ class PlantDetailsStream(Tr2000Stream):
         return self.client.url("plants", plant_id)
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        if self.changed_plant(context) is None:
+        if (crawl := self.changed_plant(context)) is None:
             return
-        envelope = self.fetch(self.url_for(context["PlantID"]))
+        envelope = self.fetch(self.url_for(crawl.plant_id))
         require_rows(envelope, self.name, exactly_one=True)
         yield from self.records_from(envelope, {})
 
@@ -109,12 +114,12 @@ class IssuesStream(Tr2000Stream):
     array_key = "getIssueList"
     required_fields = ("IssueRevision",)
     parent_stream_type = PlantsStream
-    state_partitioning_keys: ClassVar[list[str] | None] = ["PlantID"]  # type: ignore[misc]
+    state_partitioning_keys: ClassVar[list[str] | None] = ["PlantID"]
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if (crawl := self.changed_plant(context)) is None:
             return
-        plant_id = context["PlantID"]
+        plant_id = crawl.plant_id
         self._schedule_plant_calls(plant_id, crawl.issue_revisions)
         yield from self.records_from(crawl.issues, {"PlantID": plant_id})
 

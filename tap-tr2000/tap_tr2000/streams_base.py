@@ -13,6 +13,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from tap_tr2000 import schemas
 from tap_tr2000.client import Envelope, Tr2000Client
 from tap_tr2000.conform import Tr2000ValueError, conform_row, plain_string_properties
+from tap_tr2000.sdk_compat import SchemaOnceStream
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -29,8 +30,12 @@ def _without_per_context_sync_lines(record: logging.LogRecord) -> bool:
     return not (text.startswith("Beginning sync of") and "with context keys" in text)
 
 
-class Tr2000Stream(Stream):
-    """A stream whose records are the rows of one `get…` array per call."""
+class Tr2000Stream(SchemaOnceStream):
+    """A stream whose records are the rows of one `get…` array per call.
+
+    Its SCHEMA goes out once per run (the tap announces every selected stream up front), not at
+    every child context's sync: thousands of identical messages otherwise.
+    """
 
     array_key: ClassVar[str] = ""
     array_key_is_prefix: ClassVar[bool] = False
@@ -39,7 +44,7 @@ class Tr2000Stream(Stream):
     # Fields the crawl builds URLs from: a row without them is an error, not a row to skip.
     required_fields: ClassVar[tuple[str, ...]] = ()
     # Children keep no per-context state (thousands of partitions otherwise).
-    state_partitioning_keys: ClassVar[list[str] | None] = []  # type: ignore[misc]
+    state_partitioning_keys: ClassVar[list[str] | None] = []
     schema = StreamSchema(SchemaDirectory(schemas))  # schemas/<stream name>.json
     # conform_row already gives every value its schema type; the SDK's second pass cost ~10 % of
     # the tap's CPU.
@@ -48,18 +53,8 @@ class Tr2000Stream(Stream):
     def __init__(self, tap: TapTr2000) -> None:
         super().__init__(tap)
         self._tap_tr2000 = tap
-        self._schema_written = False
         if self.parent_stream_type is not None:
             self.logger.addFilter(_without_per_context_sync_lines)
-
-    def _write_schema_message(self) -> None:
-        # The SDK writes SCHEMA again at every child context's sync: thousands of identical,
-        # large messages per run (a fifth of the tap's CPU). The tap announces each selected
-        # stream once, up front (TapTr2000.sync_all), which is all a target needs.
-        if self._schema_written:
-            return
-        self._schema_written = True
-        super()._write_schema_message()
 
     @property
     def emit_activate_version_messages(self) -> bool:

@@ -28,9 +28,9 @@ class PcsStream(Tr2000Stream):
         self._detail_revisions: set[tuple[str, str]] = set()
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        if self.changed_plant(context) is None:
+        if (crawl := self.changed_plant(context)) is None:
             return
-        plant_id = context["PlantID"]
+        plant_id = crawl.plant_id
         envelope = self.fetch(self.client.url("plants", plant_id, "pcs"))
         records = list(self.records_from(envelope, {"PlantID": plant_id}))
         chosen = self._choose_revisions(plant_id, records) if self.selected_children() else []

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+from collections.abc import Mapping
 from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-from singer_sdk import Stream, Tap
+from singer_sdk import Stream
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
@@ -23,6 +24,7 @@ from tap_tr2000.client import Tr2000Client, Tr2000Error
 from tap_tr2000.conform import Tr2000ValueError
 from tap_tr2000.crawl import Crawler
 from tap_tr2000.progress import Progress
+from tap_tr2000.sdk_compat import RunningTap, SchemaOnceStream
 from tap_tr2000.streams import (
     ISSUE_REFERENCE_STREAMS,
     IssuesStream,
@@ -46,7 +48,7 @@ SYNC_COMPLETED_KEY = "sync_completed"
 NUMBER_OR_TEXT = th.CustomType({"type": ["number", "string"]})
 
 
-def _number(config: dict, key: str, default: float) -> float:
+def _number(config: Mapping[str, Any], key: str, default: float) -> float:
     value = config.get(key, default)
     try:
         return float(value)
@@ -103,7 +105,7 @@ def one_line_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class TapTr2000(Tap):
+class TapTr2000(RunningTap):
     """Operators, plants, issues and their references, PCS lists and details, VDS."""
 
     name = "tap-tr2000"
@@ -252,7 +254,13 @@ class TapTr2000(Tap):
 
     @cached_property
     def crawler(self) -> Crawler:
-        return Crawler(self.client, self.streams["issues"], self.logger, self.progress)
+        return Crawler(
+            self.client,
+            self.streams["issues"],
+            self.logger,
+            self.progress,
+            write_state=lambda: self.state_writer.write_state(self.state),
+        )
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
@@ -282,16 +290,20 @@ class TapTr2000(Tap):
             classes.append(VdsDetailsStream)
         return [cls(self) for cls in classes]
 
-    def sync_all(self) -> None:
-        # A child stream announces its SCHEMA only when a parent record reaches it; a run that
-        # skips every unchanged plant would then leave a new database without those tables.
-        # Announce every selected stream up front so its staging table exists from the first run.
+    def run(self) -> None:
+        """Sync every selected stream (the SDK's `sync_all()`) with the run's bookkeeping.
+
+        Every selected stream's SCHEMA goes out first: a child stream announces itself only when
+        a parent record reaches it, and a run that skips every unchanged plant would then leave
+        a new database without those tables. The last STATE carries the completion marker, only
+        when every selected stream was read to its end.
+        """
         for stream in self.streams.values():
-            if stream.selected:
-                stream._write_schema_message()
+            if stream.selected and isinstance(stream, SchemaOnceStream):
+                stream.announce_schema()
         self.progress.tick()  # starts the clock the rates are measured from
         try:
-            super().sync_all()
+            self.sync_all()
         finally:
             if isinstance(self.message_writer, StateFlushingWriter):
                 self.message_writer.drain()
@@ -299,7 +311,8 @@ class TapTr2000(Tap):
                 self.client.close()
                 self._log_summary()
         # Reached only when every selected stream was read to its end (any failure raised above).
-        self.state[SYNC_COMPLETED_KEY] = {
+        # Contract C2's marker: a top-level key the SDK's TapState type does not name.
+        cast("dict[str, Any]", self.state)[SYNC_COMPLETED_KEY] = {
             "tap": self.name,
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }

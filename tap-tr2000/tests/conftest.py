@@ -58,7 +58,7 @@ def run_tap(
     buffer = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     try:
         with redirect_stdout(buffer):
-            tap.sync_all()
+            tap.run()
     finally:
         buffer.seek(0)
         messages = [json.loads(line) for line in buffer.read().splitlines() if line.strip()]

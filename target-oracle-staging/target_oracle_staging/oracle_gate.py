@@ -184,9 +184,9 @@ class OracleGate:
         for table in state.tables.values():
             for kind, cols in table.keys:
                 typed = [
-                    (c, table.columns[c].type)
+                    (c, column_type)
                     for c in cols
-                    if c in table.columns and table.columns[c].type is not None
+                    if c in table.columns and (column_type := table.columns[c].type) is not None
                 ]
                 widths.append((f"{kind} ({', '.join(cols)})", self.model.key_width(typed)))
         return widths
@@ -411,12 +411,13 @@ class OracleGate:
             if verb == "ADD" and not_null and not re.search(r"\bDEFAULT\b", definition, re.I):
                 found.append(("ORA-01758", f"column {col} added NOT NULL without a default"))
             current = table.columns.get(col) if table else None
+            current_type = current.type if current else None
             widened_to_lob = (
-                current and current.type and oracle_type and oracle_type.is_lob
-            ) and not current.type.is_lob
-            if verb == "MODIFY" and widened_to_lob:
+                current_type and oracle_type and oracle_type.is_lob and not current_type.is_lob
+            )
+            if verb == "MODIFY" and widened_to_lob and current_type and oracle_type:
                 found.append(
-                    ("ORA-22858", f"{col} {current.type.sql} cannot become {oracle_type.sql}")
+                    ("ORA-22858", f"{col} {current_type.sql} cannot become {oracle_type.sql}")
                 )
             if table is not None:
                 nullable = current.nullable if (current and verb == "MODIFY") else not not_null
@@ -540,8 +541,8 @@ class OracleGate:
         params: t.Any,
     ) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
-        for col, column in table.columns.items():
-            if not column.nullable and col not in columns:
+        for col, declared in table.columns.items():
+            if not declared.nullable and col not in columns:
                 found.append(("ORA-01400", f"cannot insert NULL into {name}.{col} (omitted)"))
         values = re.match(r"^\s*VALUES\s*\(", rest, re.I)
         if values is None:

@@ -383,7 +383,7 @@ class StagingSink(SQLSink[StagingConnector]):
             )
             return
         soft = not hard
-        params = {"version": version}
+        params: dict[str, t.Any] = {"version": version}
         retiring = int(
             session.scalar(dialect.count_older_versions_sql(spec, soft=soft), params) or 0
         )

@@ -24,6 +24,8 @@ from target_oracle_staging.sink import StagingSink
 if t.TYPE_CHECKING:
     from types import FrameType
 
+    from target_oracle_staging.connector import StagingConnector
+
 _PROCEDURE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_$#]*(\.[A-Za-z][A-Za-z0-9_$#]*){0,2}$")
 _RECORD_AGE_CHECK_EVERY = 10_000
 _MAX_RECORD_AGE_SECONDS = 300  # a batch waits at most this long for more records
@@ -44,7 +46,7 @@ class TargetOracleStaging(SQLTarget):
     _current: t.ClassVar[TargetOracleStaging | None] = None  # for invoke's one-line error
 
     @classmethod
-    def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
+    def invoke(cls, **kwargs: t.Any) -> None:
         """The CLI: a failure ends with one line naming the setting and the cause (no
         secret); the traceback is logged at debug level."""
         try:
@@ -63,7 +65,8 @@ class TargetOracleStaging(SQLTarget):
         TargetOracleStaging._current = self
         self.max_parallelism = 1  # one database session, batches in arrival order
         self._warn_unknown_settings()
-        self.run = RunContext(self.config, self.target_connector)
+        # default_connector_class is StagingConnector; the SDK's property says SQLConnector.
+        self.run = RunContext(self.config, t.cast("StagingConnector", self.target_connector))
         self.run.sync_started_at = self.initialized_at
         self.run.line_source = self._line
         oracle = self.run.dialect.name == "oracle"
@@ -135,7 +138,7 @@ class TargetOracleStaging(SQLTarget):
         record = message.get("record")
         if stream is None or record is None:
             stream = self._require(message, line, ("stream", "record"))
-        if record.__class__ is not dict:
+        if not isinstance(record, dict):
             msg = (
                 f"input line {line}, stream {stream!r}: the record is a "
                 f"{type(record).__name__}, not an object"
@@ -150,7 +153,7 @@ class TargetOracleStaging(SQLTarget):
                 return
             if not self.sink_exists(stream):
                 raise BeforeSchemaError("RECORD", stream, line)
-            sink = self._record_sinks[stream] = self.get_sink(stream)
+            sink = self._record_sinks[stream] = t.cast(StagingSink, self.get_sink(stream))
         if sink.add_record(record, message, line):  # the batch is full
             self.drain_one(sink)
         self._records_since_age_check += 1
@@ -180,7 +183,7 @@ class TargetOracleStaging(SQLTarget):
             or maps[0].raw_key_properties != message.get("key_properties")
         )
         if changed:
-            for stream_map in maps:
+            for stream_map in maps or []:
                 if self.sink_exists(stream_map.stream_alias):
                     self.drain_one(self.get_sink(stream_map.stream_alias))
         self._record_sinks.clear()

@@ -27,7 +27,7 @@ def schema_message(stream: str, properties: dict, keys: list[str] | None = None)
 
 
 def record_message(stream: str, record: dict, version: int | None = None) -> dict:
-    message = {"type": "RECORD", "stream": stream, "record": record}
+    message: dict[str, Any] = {"type": "RECORD", "stream": stream, "record": record}
     if version is not None:
         message["version"] = version
     return message

@@ -59,11 +59,11 @@ def _scale_of(schema: dict) -> int | None:
 
 def _precision_of(schema: dict, scale: int) -> int | None:
     """Digits of the integer part of `maximum` (or `minimum`) plus the scale (contract C1)."""
-    bounds = [schema.get(k) for k in ("maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum")]
+    given = [schema.get(k) for k in ("maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum")]
     # Schemas read from Singer input carry Decimals (the reader keeps every digit).
     bounds = [
         abs(decimal.Decimal(str(b)))
-        for b in bounds
+        for b in given
         if isinstance(b, int | float | decimal.Decimal) and not isinstance(b, bool)
     ]
     if not bounds:

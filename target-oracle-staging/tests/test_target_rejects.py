@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from target_oracle_staging.testing import Database, record_message, run_target, schema_message
 
@@ -88,3 +89,17 @@ def test_more_rejects_than_allowed_fails_the_run(database: Database) -> None:
     table = database.table(f"{database.prefix}ORDERS")
     assert database.rows(f"select id from {table} order by id") == [(2,), (4,), (6,)]
     assert run.states == []
+
+
+def test_the_batch_log_line_counts_refused_rows_as_rejected_not_loaded(database, caplog) -> None:
+    records = [
+        {"id": 1, "qty": 5, "name": "ok"},
+        {"id": 2, "qty": "five", "name": "refused by the converter"},
+        {"id": None, "qty": 1, "name": "refused by the database (NOT NULL key)"},
+    ]
+    config = {**database.config, "max_rejects": 3, "batch_size_rows": 100}
+    with caplog.at_level(logging.DEBUG):
+        run_target(config, _stream(records))
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Loaded ")]
+    assert line.startswith("Loaded 1 rows into ")
+    assert "(2 rejected)" in line

@@ -94,7 +94,7 @@ class OracleDialect(Dialect):
             str(r[0]).upper() for r in session.rows("SELECT privilege FROM session_privs")
         }
         if target == user.upper():
-            needed = [("CREATE TABLE", "CREATE ANY TABLE")]
+            needed: list[tuple[str, ...]] = [("CREATE TABLE", "CREATE ANY TABLE")]
         else:
             schema_privileges = self._schema_privileges(session, target)
             privileges |= schema_privileges

@@ -283,16 +283,16 @@ class Evaluator:
 
     def _staleness(self, rule: Rule) -> list[Breach]:
         limit = rule.param("max_age_hours")
-        latest: dict[str, Row] = {}
+        latest: dict[str, tuple[Row, dt.datetime]] = {}
         for run in self.all_runs:
             source = run["source_name"]
             if not rule.matches(source) or run["status"] != COMPLETE:
                 continue
-            if _naive_utc(run["ended_at"]) is not None:
-                latest[source] = run  # runs are ordered by start
+            if (ended := _naive_utc(run["ended_at"])) is not None:
+                latest[source] = (run, ended)  # runs are ordered by start
         out = []
-        for source, run in sorted(latest.items()):
-            age = (self.now - _naive_utc(run["ended_at"])).total_seconds() / 3600
+        for source, (run, ended) in sorted(latest.items()):
+            age = (self.now - ended).total_seconds() / 3600
             if age <= limit:
                 continue
             out.append(

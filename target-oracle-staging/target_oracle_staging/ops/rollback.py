@@ -158,9 +158,9 @@ def _plan_stream(plan, conn, engine, metadata, schema, stream: Row, delete_overw
 
 
 # -- applying --------------------------------------------------------------------------------
-def statements(plan: Plan, reader: LedgerReader) -> list[sa.Executable]:
+def statements(plan: Plan, reader: LedgerReader) -> list[sa.UpdateBase]:
     note = rollback_note(plan)
-    out: list[sa.Executable] = [delete_rows(d.table, plan.run_id) for d in plan.deletions]
+    out: list[sa.UpdateBase] = [delete_rows(d.table, plan.run_id) for d in plan.deletions]
     stream_log = reader.table(STREAM_LOG)
     if stream_log is not None:
         out.append(mark_streams(stream_log, plan.run_id))
@@ -190,7 +190,7 @@ def apply_rollback(plan: Plan, reader: LedgerReader) -> None:
             conn.execute(statement)
 
 
-def render_sql(statement: sa.Executable, dialect: sa.Dialect) -> str:
+def render_sql(statement: sa.ClauseElement, dialect: sa.Dialect) -> str:
     compiled = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
     return str(compiled).strip()
 

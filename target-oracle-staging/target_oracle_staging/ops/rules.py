@@ -143,10 +143,10 @@ def parse_rules(text: str, origin: str) -> list[Rule]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        msg = f"{origin}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}"
+        at_line = f", line {mark.line + 1}" if mark else ""
+        msg = f"{origin}{at_line}: not valid YAML: {getattr(exc, 'problem', None) or exc}"
         raise RulesError(msg) from None
-    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+    if root is None or not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         msg = f"{origin}: expected a mapping with a list under `rules`"
         raise RulesError(msg)
     rules_node = next(v for k, v in root.value if k.value == "rules")

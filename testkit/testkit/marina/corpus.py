@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -308,6 +309,10 @@ def tar_bytes(members: list[tuple[str, bytes]]) -> bytes:
 
 def tar_gz_bytes(members: list[tuple[str, bytes]]) -> bytes:
     return gzip.compress(tar_bytes(members), mtime=0)
+
+
+def _pack_damaged(kind: str, damage: Callable[[str], bytes]) -> bytes:
+    return pack(kind, damage(kind))
 
 
 def pack(kind: str, damaged: bytes) -> bytes:
@@ -636,7 +641,7 @@ def member_cases() -> list[BadExport]:
                 BadExport(
                     f"{kind}_member_{name}",
                     kind,
-                    lambda kind=kind, damage=damage: pack(kind, damage(kind)),
+                    partial(_pack_damaged, kind, damage),
                     (f"member {member}", *fragments),
                 )
             )
@@ -658,7 +663,7 @@ def quarantine_cases() -> list[BadExport]:
                     BadExport(
                         f"{kind}_{policy}_{name}",
                         kind,
-                        lambda kind=kind, damage=damage: pack(kind, damage(kind)),
+                        partial(_pack_damaged, kind, damage),
                         (),
                         outcome="quarantine",
                         config={"on_bad_row": policy},

@@ -58,7 +58,7 @@ def run_tap_failing(
     with contextlib.redirect_stdout(capture):
         try:
             tap = tap_class(config=config, state=state, validate_config=True)
-            tap.sync_all()
+            tap.run()
         except Exception as exc:
             sys.stdout.flush()
             return exc, TapOutput.parse(capture.text())
@@ -77,6 +77,6 @@ def run_tap(
     capture = _Capture()
     with contextlib.redirect_stdout(capture):
         tap = tap_class(config=config, state=state, catalog=catalog, validate_config=True)
-        tap.sync_all()
+        tap.run()
         sys.stdout.flush()
     return TapOutput.parse(capture.text())

@@ -18,5 +18,5 @@ FLOAT_UNSAFE_TEST = "test_tap_stream_record_matches_stream_schema"
 def standard_tap_test_class(tap_class: Any, config: dict[str, Any]) -> type:
     test_class = get_tap_test_class(tap_class, config=config)
     delattr(test_class, FLOAT_UNSAFE_TEST)
-    test_class.params.pop(FLOAT_UNSAFE_TEST)  # type: ignore[attr-defined]
+    test_class.params.pop(FLOAT_UNSAFE_TEST)
     return test_class

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from testkit.tr2000.world import World
@@ -174,7 +175,7 @@ def _value_cases(body: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
         cases.append(
             (
                 "text_field_is_an_object",
-                _json(lambda b, k=text: _set_first_row(b, k, {"nested": 1})),
+                _json(partial(_set_first_row, key=text, value={"nested": 1})),
                 rf"field '{text}' at \S+: expected a string, got dict",
             )
         )
@@ -183,7 +184,7 @@ def _value_cases(body: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
         cases.append(
             (
                 "iso_date_instead_of_dd_mm_yyyy",
-                _json(lambda b, k=date: _set_first_row(b, k, "2016-10-13")),
+                _json(partial(_set_first_row, key=date, value="2016-10-13")),
                 rf"field '{date}' at \S+: expected a date DD.MM.YYYY",
             )
         )
@@ -192,14 +193,14 @@ def _value_cases(body: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
         cases.append(
             (
                 "integer_beyond_int32",
-                _json(lambda b, k=number: _set_first_row(b, k, 2**40)),
+                _json(partial(_set_first_row, key=number, value=2**40)),
                 rf"field '{number}' at \S+: expected an integer in",
             )
         )
         cases.append(
             (
                 "integer_as_words",
-                _json(lambda b, k=number: _set_first_row(b, k, "seven")),
+                _json(partial(_set_first_row, key=number, value="seven")),
                 rf"field '{number}' at \S+: expected an integer, got 'seven'",
             )
         )

@@ -251,7 +251,7 @@ class Tr2000Server:
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> Tr2000Server:
         self._thread = threading.Thread(
