@@ -9,8 +9,9 @@ from tap_tr2000.progress import Progress
 from testkit.tr2000 import WorldShape, generated_world
 
 LINE = re.compile(
-    r"TR2000 progress: plants \d+ of 3 \(\d+ unchanged\), \d+ requests \([\d.,]+/s, \d+ retries\), "
-    r"[\d,]+ records \([\d,]+/s\), \d+ s"
+    # Before the plant list has arrived the total is not known yet ("0 of ?").
+    r"TR2000 progress: plants (?:\d+ of 3|0 of \?) \(\d+ unchanged\), "
+    r"\d+ requests \([\d.,]+/s, \d+ retries\), [\d,]+ records \([\d,]+/s\), \d+ s"
 )
 
 
