@@ -29,27 +29,41 @@ TOTAL = 40_000
 BATCH = 2_000
 
 
-def _input() -> str:
-    messages = [
+# The feeder holds back the input after this record until the test has sent its signal, so the
+# signal always lands mid-load (with a batch half full) however slow or fast the machine is.
+HELD_AFTER = 9_250
+
+
+def _input() -> tuple[str, str]:
+    """The input in two parts: up to record HELD_AFTER (with its STATEs), and the rest."""
+    head = [
         schema_message("events", {"id": {"type": "integer"}, "body": {"type": "string"}}, ["id"])
     ]
+    tail: list[dict] = []
     for n in range(1, TOTAL + 1):
-        messages.append(record_message("events", {"id": n, "body": f"event {n} " + "x" * 40}))
+        part = head if n <= HELD_AFTER else tail
+        part.append(record_message("events", {"id": n, "body": f"event {n} " + "x" * 40}))
         if n % 500 == 0:
-            messages.append(state_message({"bookmarks": {"events": n}}))
-    return to_lines(messages)
+            part.append(state_message({"bookmarks": {"events": n}}))
+    return to_lines(head), to_lines(tail)
 
 
-def _feed(process: subprocess.Popen, data: str) -> None:
+def _feed(process: subprocess.Popen, parts: tuple[str, str], signalled: threading.Event) -> None:
     try:
-        for start in range(0, len(data), 64 * 1024):
-            process.stdin.write(data[start : start + 64 * 1024])
+        for number, data in enumerate(parts):
+            if number:
+                signalled.wait(timeout=120)
+            for start in range(0, len(data), 64 * 1024):
+                process.stdin.write(data[start : start + 64 * 1024])
+            process.stdin.flush()
         process.stdin.close()
     except (BrokenPipeError, ValueError, OSError):
         pass  # the target was killed while we were still writing
 
 
-def _start(database: Database, tmp_path: Path) -> tuple[subprocess.Popen, threading.Thread]:
+def _start(
+    database: Database, tmp_path: Path
+) -> tuple[subprocess.Popen, threading.Thread, threading.Event]:
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps({**database.config, "batch_size_rows": BATCH}))
     process = subprocess.Popen(
@@ -60,9 +74,10 @@ def _start(database: Database, tmp_path: Path) -> tuple[subprocess.Popen, thread
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    feeder = threading.Thread(target=_feed, args=(process, _input()), daemon=True)
+    signalled = threading.Event()
+    feeder = threading.Thread(target=_feed, args=(process, _input(), signalled), daemon=True)
     feeder.start()
-    return process, feeder
+    return process, feeder, signalled
 
 
 def _check_committed(database: Database, states: list[int]) -> None:
@@ -77,12 +92,13 @@ def _check_committed(database: Database, states: list[int]) -> None:
 
 
 def test_state_is_never_ahead_of_committed_rows(database: Database, tmp_path: Path) -> None:
-    process, feeder = _start(database, tmp_path)
+    process, feeder, signalled = _start(database, tmp_path)
     states = []
     for line in process.stdout:
         states.append(json.loads(line)["bookmarks"]["events"])
         if len(states) == 3:
             process.send_signal(signal.SIGKILL)  # no chance to clean up or drain
+            signalled.set()
             break
     process.wait(timeout=60)
     feeder.join(timeout=10)
@@ -96,12 +112,13 @@ def test_state_is_never_ahead_of_committed_rows(database: Database, tmp_path: Pa
 
 
 def test_sigterm_stops_with_failed_run_and_committed_state(database: Database, tmp_path) -> None:
-    process, feeder = _start(database, tmp_path)
+    process, feeder, signalled = _start(database, tmp_path)
     states = []
     for line in process.stdout:
         states.append(json.loads(line)["bookmarks"]["events"])
         if len(states) == 2:
             process.send_signal(signal.SIGTERM)
+            signalled.set()
             break
     states += [json.loads(line)["bookmarks"]["events"] for line in process.stdout]
     process.wait(timeout=60)
