@@ -73,11 +73,12 @@ class Session:
         schema_name = schema.lower() if schema else None
         if not inspector.has_table(table.lower(), schema=schema_name):
             return None
+        dialect = self.dialect
         columns = {
-            c["name"].upper(): ReflectedColumn(
-                self.dialect.storage_type(c["type"]), bool(c.get("nullable", True)), str(c["type"])
+            name.upper(): ReflectedColumn(dialect.storage_type(sql_type), nullable, str(sql_type))
+            for name, sql_type, nullable in dialect.column_types(
+                self.connection, inspector, table, schema_name
             )
-            for c in inspector.get_columns(table.lower(), schema=schema_name)
         }
         keys = self.dialect.primary_key_columns(self.connection, inspector, table, schema_name)
         return TableInfo(columns, [n.upper() for n in keys])

@@ -369,11 +369,11 @@ class StagingSink(SQLSink[StagingConnector]):
     def retire_old_versions(self, version: int) -> None:
         """Rows of older versions (and rows from before versioning) are deleted or marked."""
         run, spec, session, dialect = self.run, self.spec, self.run.session, self.dialect
-        existing = session.reflect(spec.name, spec.schema)
-        if existing is None:
-            return
         hard = bool(self.config.get("hard_delete"))
-        columns = existing.columns
+        # The table as setup() made it (no reflection: ~85 ms a table on DuckDB). Columns an
+        # older run added but this one does not write do not count: with add_record_metadata
+        # off the new rows carry no version, and retiring by it would retire them too.
+        columns = spec.column_by_name
         if SDC_TABLE_VERSION not in columns or (not hard and SDC_DELETED_AT not in columns):
             self.logger.warning(
                 "ACTIVATE_VERSION for %s ignored: add_record_metadata is off, so %s has no "

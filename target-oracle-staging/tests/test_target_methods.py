@@ -161,6 +161,27 @@ def test_activate_version_retires_rows_of_older_versions(
     assert deleted == 1
 
 
+def test_activate_version_without_record_metadata_retires_nothing(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The table has SDC_TABLE_VERSION from an earlier run, but this run writes no versions:
+    retiring by version would retire the rows it just loaded."""
+    run_target(database.config, _messages([(1, "a"), (2, "b")], version=1))
+    config = {**database.config, "add_record_metadata": False}
+    messages = [
+        schema_message("items", PROPS, ["id"]),
+        {"type": "ACTIVATE_VERSION", "stream": "items", "version": 2},
+        record_message("items", {"id": 1, "name": "a2"}, version=2),
+        record_message("items", {"id": 3, "name": "c"}, version=2),
+    ]
+    with caplog.at_level("WARNING"):
+        run_target(config, messages)
+    table = database.table(f"{database.prefix}ITEMS")
+    rows = database.rows(f"select id, name, sdc_deleted_at from {table} order by id")
+    assert rows == [(1, "a2", None), (2, "b", None), (3, "c", None)]
+    assert any("ACTIVATE_VERSION for items ignored" in r.getMessage() for r in caplog.records)
+
+
 def test_schema_evolution_adds_columns(database: Database) -> None:
     run_target(database.config, _messages([(1, "a")]))
     wider = {**PROPS, "CountryCode": {"type": ["null", "string"]}}

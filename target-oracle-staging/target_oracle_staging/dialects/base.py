@@ -82,6 +82,15 @@ class Dialect:
         """The logical type an existing column holds, from its reflected SQLAlchemy type."""
         return storage_type_from_sqlalchemy(reflected)
 
+    def column_types(
+        self, connection: sa.Connection, inspector: t.Any, table: str, schema: str | None
+    ) -> list[tuple[str, t.Any, bool]]:
+        """(name, SQLAlchemy type, nullable) of each column of an existing table."""
+        return [
+            (c["name"], c["type"], bool(c.get("nullable", True)))
+            for c in inspector.get_columns(table.lower(), schema=schema)
+        ]
+
     def primary_key_columns(
         self, connection: sa.Connection, inspector: t.Any, table: str, schema: str | None
     ) -> list[str]:
