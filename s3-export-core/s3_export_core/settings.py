@@ -23,9 +23,9 @@ NUMBER_OR_TEXT = th.CustomType({"type": ["number", "string"]})
 _READ_AHEAD = {
     "zip": "Size of each ranged GET when reading a ZIP export from S3: the ZIP is read by range "
     "(its directory is at the end), never downloaded whole, so this bounds the memory used.",
-    "tar.gz": "Not used for {name} exports ({layout}): they are read from S3 in one streaming "
-    "GET. Only an export that turns out to be a ZIP (the content decides) is read by ranged GETs "
-    "of this size, which bound the memory used.",
+    "tar.gz": "Not used for {name} exports: a {layout} is read from S3 in one streaming GET. "
+    "Only an export that turns out to be a ZIP (the content decides) is read by ranged GETs of "
+    "this size, which bound the memory used.",
 }
 
 
