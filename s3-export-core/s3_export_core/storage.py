@@ -47,7 +47,10 @@ class Storage(Protocol):
 
 
 class S3Storage:
-    """S3 through boto3; credentials from settings or the default chain."""
+    """S3 through boto3; credentials from settings or the default chain.
+
+    `config` has the schema's defaults filled in (`settings.with_defaults`).
+    """
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.bucket: str = config["bucket"]
@@ -57,7 +60,7 @@ class S3Storage:
             self._client = _make_s3_client(config)
         except Exception as exc:
             raise explain(exc, config, f"open an S3 client for s3://{self.bucket}") from exc
-        self.read_ahead = int(config.get("read_ahead_bytes") or 8 * 1024 * 1024)
+        self.read_ahead = int(config["read_ahead_bytes"])
 
     def describe(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
@@ -191,7 +194,7 @@ def _make_s3_client(config: dict[str, Any]) -> Any:
         sts = session.client("sts", endpoint_url=config.get("sts_endpoint_url"))
         assume_args: dict[str, Any] = {
             "RoleArn": role_arn,
-            "RoleSessionName": config.get("role_session_name") or "singer-snapshot-tap",
+            "RoleSessionName": config["role_session_name"],
         }
         if external_id := config.get("external_id"):
             assume_args["ExternalId"] = external_id

@@ -56,7 +56,7 @@ class SnapshotStream(SnapshotSdkStream):
         for column_name in columns or []:
             properties.setdefault(column_name, {"type": ["string", "null"]})
         properties.update(METADATA_SCHEMA)
-        if tap.config.get("on_bad_row", "fail") == "keep":
+        if tap.settings["on_bad_row"] == "keep":
             properties[EXTRA_PROPERTY] = EXTRA_SCHEMA
         schema = {"type": "object", "properties": properties}
         if spec is not None and spec.description:
@@ -85,7 +85,7 @@ class SnapshotStream(SnapshotSdkStream):
         self._prepare()
         if self._skip_reason is not None:
             return False
-        return bool(self.config.get("emit_activate_version_messages", True))
+        return bool(self._snapshot_tap.settings["emit_activate_version_messages"])
 
     @property
     def skip_reason(self) -> str | None:
@@ -149,7 +149,7 @@ class SnapshotStream(SnapshotSdkStream):
             first[1],
             where,
             strict_schema=bool(self.config.get("strict_schema")),
-            on_bad_row=self.config.get("on_bad_row", "fail"),
+            on_bad_row=tap.settings["on_bad_row"],
             logger=self.logger,
             zone=tap.source_timezone,
         )

@@ -18,7 +18,7 @@ from s3_export_core.progress import Progress
 from s3_export_core.records import check_header
 from s3_export_core.sdk_compat import RunningTap
 from s3_export_core.selection import KeyPattern, Snapshot, named_snapshot, select_snapshot
-from s3_export_core.settings import snapshot_settings
+from s3_export_core.settings import snapshot_settings, with_defaults
 from s3_export_core.specs import TableSpec, load_archive_defaults, load_table_specs
 from s3_export_core.storage import Storage, make_storage
 from s3_export_core.stream import SnapshotStream
@@ -47,24 +47,24 @@ class SnapshotTap(RunningTap):
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
         if "spec_file" in cls.__dict__:
-            archive = load_archive_defaults(cls.spec_file)
-            cls.config_jsonschema = snapshot_settings(
-                key_pattern=archive["key_pattern"],
-                timestamp_format=archive["timestamp_format"],
-                timezone=archive.get("timezone", "UTC"),
-            )
+            cls.config_jsonschema = snapshot_settings(load_archive_defaults(cls.spec_file))
 
     @cached_property
     def table_specs(self) -> list[TableSpec]:
         return load_table_specs(self.spec_file)
 
     @cached_property
+    def settings(self) -> dict[str, t.Any]:
+        """The config with the schema's defaults filled in: the one place code reads them."""
+        return with_defaults(self.config_jsonschema, self.config)
+
+    @cached_property
     def storage(self) -> Storage:
-        return make_storage(dict(self.config))
+        return make_storage(self.settings)
 
     @cached_property
     def source_timezone(self) -> tzinfo:
-        name = self.config.get("source_timezone") or "UTC"
+        name = self.settings["source_timezone"]
         if name.upper() == "UTC":
             return UTC
         try:
@@ -75,13 +75,13 @@ class SnapshotTap(RunningTap):
 
     @cached_property
     def key_pattern(self) -> KeyPattern:
-        return KeyPattern(self.config["key_pattern"], self.config["timestamp_format"])
+        return KeyPattern(self.settings["key_pattern"], self.settings["timestamp_format"])
 
     @cached_property
     def snapshot(self) -> Snapshot:
         if key := self.config.get("snapshot_key"):
             return named_snapshot(self.storage, key, self.key_pattern)
-        return select_snapshot(self.storage, self.config.get("prefix", ""), self.key_pattern)
+        return select_snapshot(self.storage, self.settings["prefix"], self.key_pattern)
 
     @cached_property
     def archive(self) -> Archive:
@@ -94,8 +94,7 @@ class SnapshotTap(RunningTap):
 
     @cached_property
     def progress(self) -> Progress:
-        interval = self.config.get("progress_interval_seconds")
-        return Progress(self.logger, 10.0 if interval is None else float(interval))
+        return Progress(self.logger, float(self.settings["progress_interval_seconds"]))
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)

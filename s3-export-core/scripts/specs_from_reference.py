@@ -30,6 +30,8 @@ from pathlib import Path
 
 ARCHIVES = {
     "molo": {
+        "name": "MOLO",
+        "format": "zip",
         "bucket": "resilient-molo-backups",
         "region": "us-east-1",
         "key_pattern": r"^(?P<timestamp>\d{14})\.zip$",
@@ -40,6 +42,8 @@ ARCHIVES = {
         "timezone_note": "Timestamps are UTC (date-only values are Central midnight as UTC).",
     },
     "stellar": {
+        "name": "Stellar",
+        "format": "tar.gz",
         "bucket": "resilient-ims-backups",
         "region": "us-east-1",
         "key_pattern": (

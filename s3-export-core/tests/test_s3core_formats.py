@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from s3_export_core.archive import TarGzArchive, detect_format
 from s3_export_core.errors import ExportError
+from s3_export_core.settings import with_defaults
 from tap_molo_s3.tap import TapMoloS3
 from tap_stellar_s3.tap import TapStellarS3
 from testkit.marina.fixtures import upload_export
@@ -18,6 +19,11 @@ from testkit.marina.runner import run_tap
 
 def _s3_config(moto_s3, bucket: str, **extra) -> dict:
     return {"bucket": bucket, "endpoint_url": moto_s3.endpoint_url, **extra}
+
+
+def _resolved(config: dict) -> dict:
+    """As the tap gives it to its storage: with the schema's defaults."""
+    return with_defaults(TapMoloS3.config_jsonschema, config)
 
 
 def _keys(records: list[dict], key: list[str]) -> list[tuple]:
@@ -41,7 +47,7 @@ def test_ranged_reader_issues_bounded_requests(moto_s3, s3_bucket, marina_export
 
     export = marina_export("molo", rows=2000, streams={"invoice_items"})
     upload_export(moto_s3.client(), s3_bucket, "big.zip", export.path)
-    storage = S3Storage(_s3_config(moto_s3, s3_bucket, read_ahead_bytes=32 * 1024))
+    storage = S3Storage(_resolved(_s3_config(moto_s3, s3_bucket, read_ahead_bytes=32 * 1024)))
     info = storage.head("big.zip")
     handle = storage.open_seekable(info)
     with zipfile.ZipFile(handle) as archive, archive.open("InvoiceItemSet.csv") as member:
@@ -148,7 +154,7 @@ def test_snapshot_replaced_while_reading_is_an_error(moto_s3, s3_bucket):
 
     client = moto_s3.client()
     client.put_object(Bucket=s3_bucket, Key="20251221050003.zip", Body=b"first version")
-    storage = S3Storage(_s3_config(moto_s3, s3_bucket))
+    storage = S3Storage(_resolved(_s3_config(moto_s3, s3_bucket)))
     info = storage.head("20251221050003.zip")
     assert storage.read_range(info, 0, 5) == b"first"
     client.put_object(Bucket=s3_bucket, Key="20251221050003.zip", Body=b"second version")

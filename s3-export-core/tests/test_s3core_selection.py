@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 from s3_export_core.errors import ExportError
 from s3_export_core.selection import KeyPattern, named_snapshot, select_snapshot
+from s3_export_core.settings import with_defaults
 from s3_export_core.storage import LocalStorage, S3Storage
 from tap_molo_s3.tap import TapMoloS3
 from testkit.marina.fixtures import upload_export
@@ -19,7 +20,11 @@ MOLO_PATTERN = KeyPattern(r"^(?P<timestamp>\d{14})\.zip$", "%Y%m%d%H%M%S")
 
 
 def _storage(moto_s3, bucket: str) -> S3Storage:
-    return S3Storage({"bucket": bucket, "endpoint_url": moto_s3.endpoint_url})
+    return S3Storage(
+        with_defaults(
+            TapMoloS3.config_jsonschema, {"bucket": bucket, "endpoint_url": moto_s3.endpoint_url}
+        )
+    )
 
 
 def test_selection_reads_every_page_of_a_large_bucket(moto_s3, s3_bucket, caplog):
@@ -127,13 +132,16 @@ def test_role_arn_with_external_id_is_assumed_before_reading(moto_s3, s3_bucket,
     export = marina_export("molo", rows=2, streams={"piers"})
     upload_export(moto_s3.client(), s3_bucket, export.path.name, export.path)
     storage = S3Storage(
-        {
-            "bucket": s3_bucket,
-            "endpoint_url": moto_s3.endpoint_url,
-            "sts_endpoint_url": moto_s3.endpoint_url,
-            "role_arn": "arn:aws:iam::123456789012:role/marina-reader",
-            "external_id": "shared-secret",
-        }
+        with_defaults(
+            TapMoloS3.config_jsonschema,
+            {
+                "bucket": s3_bucket,
+                "endpoint_url": moto_s3.endpoint_url,
+                "sts_endpoint_url": moto_s3.endpoint_url,
+                "role_arn": "arn:aws:iam::123456789012:role/marina-reader",
+                "external_id": "shared-secret",
+            },
+        )
     )
     credentials = storage._client._request_signer._credentials  # the assumed role's, not ours
     assert credentials.access_key != "testing"

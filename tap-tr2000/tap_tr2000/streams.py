@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from singer_sdk.helpers.types import Context
 
 from tap_tr2000.client import require_rows
+from tap_tr2000.settings import setting
 from tap_tr2000.streams_base import Tr2000Stream
 
 # Issue reference endpoint segment -> (stream name, array key, natural key after PlantID+issue).
@@ -138,7 +139,7 @@ class IssuesStream(Tr2000Stream):
         if pcs.selected or pcs.has_selected_descendents:
             urls.append(self.client.url("plants", plant_id, "pcs"))
             if (
-                tap.config.get("pcs_revisions") == "issue_referenced"
+                setting(tap.config, "pcs_revisions") == "issue_referenced"
                 and pcs.has_selected_descendents
             ):
                 urls += [

@@ -8,10 +8,9 @@ from typing import Any, ClassVar
 from singer_sdk.helpers.types import Context
 
 from tap_tr2000.client import Tr2000Error, Tr2000NotFoundError, require_rows
+from tap_tr2000.settings import setting
 from tap_tr2000.streams import PlantsStream
 from tap_tr2000.streams_base import Tr2000Stream
-
-PCS_REVISION_SCOPES = ("issue_referenced", "latest", "all")
 
 
 class PcsStream(Tr2000Stream):
@@ -40,7 +39,7 @@ class PcsStream(Tr2000Stream):
             plant_id,
             len(records),
             len(chosen),
-            self.config.get("pcs_revisions"),
+            setting(self.config, "pcs_revisions"),
         )
         self.client.prefetcher.schedule(
             [
@@ -56,7 +55,7 @@ class PcsStream(Tr2000Stream):
         self, plant_id: str, records: list[dict[str, Any]]
     ) -> list[tuple[str, str]]:
         """(PCS, Revision) pairs in PCS-list order, per the `pcs_revisions` scope."""
-        scope = self.config.get("pcs_revisions", "issue_referenced")
+        scope = setting(self.config, "pcs_revisions")
         listed = [(r["PCS"], r["Revision"]) for r in records]
         if scope == "all":
             return listed

@@ -5,16 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-from collections.abc import Mapping
 from functools import cached_property
-from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from singer_sdk import Stream
-from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from singer_sdk.plugin_base import SingerCommand
@@ -25,6 +22,7 @@ from tap_tr2000.conform import Tr2000ValueError
 from tap_tr2000.crawl import Crawler
 from tap_tr2000.progress import Progress
 from tap_tr2000.sdk_compat import RunningTap, SchemaOnceStream
+from tap_tr2000.settings import CONFIG_JSONSCHEMA, number, setting
 from tap_tr2000.streams import (
     ISSUE_REFERENCE_STREAMS,
     IssuesStream,
@@ -32,29 +30,11 @@ from tap_tr2000.streams import (
     PlantDetailsStream,
     PlantsStream,
 )
-from tap_tr2000.streams_pcs import PCS_DETAIL_STREAMS, PCS_REVISION_SCOPES, PcsStream
+from tap_tr2000.streams_pcs import PCS_DETAIL_STREAMS, PcsStream
 from tap_tr2000.streams_vds import VdsDetailsStream, VdsStream
 
-try:
-    __version__ = version("tap-tr2000")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
-
-DEFAULT_BASE_URL = "https://tr2000api.equinor.com"
 # Contract C2: the last STATE of a run that read everything carries this key; not a bookmark.
 SYNC_COMPLETED_KEY = "sync_completed"
-# Meltano 4.4 cannot pass a `decimal` setting given by environment variable (it fails to JSON-encode
-# the Decimal), so meltano.yml declares these as strings and the tap accepts "0.5" as well as 0.5.
-NUMBER_OR_TEXT = th.CustomType({"type": ["number", "string"]})
-
-
-def _number(config: Mapping[str, Any], key: str, default: float) -> float:
-    value = config.get(key, default)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        msg = f"setting {key}={value!r} is not a number"
-        raise ValueError(msg) from None
 
 
 class StateFlushingWriter(MsgSpecWriter):
@@ -106,7 +86,7 @@ def one_line_error(exc: BaseException) -> str:
 
 
 class TapTr2000(RunningTap):
-    """Operators, plants, issues and their references, PCS lists and details, VDS."""
+    """Equinor's TR2000 piping-specification API: operators, plants, issues, PCS and VDS."""
 
     name = "tap-tr2000"
     message_writer_class = StateFlushingWriter
@@ -122,98 +102,7 @@ class TapTr2000(RunningTap):
         PluginCapabilities.STRUCTURED_LOGGING,
     ]
 
-    config_jsonschema = th.PropertiesList(
-        th.Property(
-            "base_url",
-            th.StringType,
-            default=DEFAULT_BASE_URL,
-            description="API base URL (https://equinor.pipespec-api.presight.com serves it too).",
-        ),
-        th.Property(
-            "plant_ids",
-            th.ArrayType(th.CustomType({"type": ["string", "integer"]})),
-            description="PlantIDs to extract (default: every plant).",
-        ),
-        th.Property(
-            "pcs_revisions",
-            th.StringType,
-            default="issue_referenced",
-            allowed_values=list(PCS_REVISION_SCOPES),
-            description=(
-                "PCS revisions whose details are extracted: issue_referenced (the official "
-                "revisions the plant's issues reference), latest (per PCS), or all."
-            ),
-        ),
-        th.Property(
-            "include_vds",
-            th.BooleanType,
-            default=False,
-            description="Extract the global VDS list (one ~30 MB response taking 20-40 s).",
-        ),
-        th.Property(
-            "include_vds_details",
-            th.BooleanType,
-            default=False,
-            description="Also extract every VDS revision's detail (one call each, ~50k calls).",
-        ),
-        th.Property(
-            "max_concurrency",
-            th.IntegerType,
-            default=16,
-            description="Requests in flight at most.",
-        ),
-        th.Property(
-            "requests_per_second",
-            NUMBER_OR_TEXT,
-            default=50,
-            description="Ceiling on request starts per second (0 = no ceiling).",
-        ),
-        th.Property(
-            "request_timeout",
-            NUMBER_OR_TEXT,
-            default=120,
-            description="Seconds to wait for a response before retrying.",
-        ),
-        th.Property(
-            "max_retries",
-            th.IntegerType,
-            default=5,
-            description="Retries of a call after 429, 5xx, timeouts or dropped connections.",
-        ),
-        th.Property(
-            "retry_backoff_seconds",
-            NUMBER_OR_TEXT,
-            default=1.0,
-            description="First retry delay; doubles on every retry (Retry-After wins if sent).",
-        ),
-        th.Property(
-            "source_timezone",
-            th.StringType,
-            default="UTC",
-            description=(
-                "IANA zone the API's date-times (LastUpdate, UserEntryTime) are read in; they "
-                "carry no zone. Emitted in UTC."
-            ),
-        ),
-        th.Property(
-            "progress_interval_seconds",
-            NUMBER_OR_TEXT,
-            default=10,
-            description="Seconds between progress lines (plants done, requests/s); 0 = none.",
-        ),
-        th.Property(
-            "sdk_metrics",
-            th.BooleanType,
-            default=False,
-            description="Also log the SDK's per-stream METRIC lines (off: they drown the log).",
-        ),
-        th.Property(
-            "user_agent",
-            th.StringType,
-            default=f"tap-tr2000/{__version__}",
-            description="User-Agent header sent with every request.",
-        ),
-    ).to_dict()
+    config_jsonschema = CONFIG_JSONSCHEMA
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -223,14 +112,15 @@ class TapTr2000(RunningTap):
 
     @cached_property
     def client(self) -> Tr2000Client:
+        config = self.config
         return Tr2000Client(
-            self.config.get("base_url", DEFAULT_BASE_URL),
-            timeout=_number(self.config, "request_timeout", 120),
-            user_agent=self.config.get("user_agent", f"tap-tr2000/{__version__}"),
-            max_concurrency=int(self.config.get("max_concurrency", 16)),
-            requests_per_second=_number(self.config, "requests_per_second", 50),
-            max_retries=int(self.config.get("max_retries", 5)),
-            backoff_seconds=_number(self.config, "retry_backoff_seconds", 1.0),
+            setting(config, "base_url"),
+            timeout=number(config, "request_timeout"),
+            user_agent=setting(config, "user_agent"),
+            max_concurrency=int(setting(config, "max_concurrency")),
+            requests_per_second=number(config, "requests_per_second"),
+            max_retries=int(setting(config, "max_retries")),
+            backoff_seconds=number(config, "retry_backoff_seconds"),
             logger=self.logger,
         )
 
@@ -238,14 +128,14 @@ class TapTr2000(RunningTap):
     def progress(self) -> Progress:
         return Progress(
             self.logger,
-            _number(self.config, "progress_interval_seconds", 10),
+            number(self.config, "progress_interval_seconds"),
             requests=lambda: self.client.request_count,
             retries=lambda: self.client.retry_count,
         )
 
     @cached_property
     def source_timezone(self) -> ZoneInfo:
-        name = self.config.get("source_timezone") or "UTC"
+        name = setting(self.config, "source_timezone")
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -10,7 +10,6 @@ import typing as t
 
 import sqlalchemy as sa
 
-DEFAULT_DATABASE_PATH = "warehouse.duckdb"
 ORACLE_SETTINGS = ("dsn", "host", "service_name")
 # Every setting that chooses or reaches the database (secrets included).
 CONNECTION_SETTINGS = (
@@ -28,6 +27,16 @@ CONNECTION_SETTINGS = (
 )
 
 
+def connection_default(name: str) -> t.Any:
+    """The target schema's default of a connection setting (port, database_path).
+
+    Imported when used: the schema needs singer_sdk, which the ops commands never load otherwise.
+    """
+    from target_oracle_staging.settings import default
+
+    return default(name)
+
+
 def oracle_connect_params(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     """Keyword arguments for python-oracledb thin mode (oracledb.connect)."""
     params: dict[str, t.Any] = {}
@@ -38,7 +47,7 @@ def oracle_connect_params(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     if config.get("dsn"):
         params["dsn"] = config["dsn"]  # easy connect string or a TNS alias from config_dir
     elif config.get("host"):
-        port = int(config.get("port") or 1521)
+        port = int(config.get("port") or connection_default("port"))
         service = config.get("service_name") or ""
         params["dsn"] = f"{config['host']}:{port}/{service}"
     else:

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from singer_sdk.sql import SQLConnector
 
 from target_oracle_staging.connection import (
-    DEFAULT_DATABASE_PATH,
     dialect_name_for,
     normalized_url,
     oracle_connect_params,
@@ -20,6 +19,7 @@ from target_oracle_staging.dialects import Dialect, ReflectedColumn, RowError, d
 from target_oracle_staging.evolution import Action, SchemaEvolutionError, decide
 from target_oracle_staging.names import derived_name
 from target_oracle_staging.oracle_model import OracleModel, OracleSettings
+from target_oracle_staging.settings import default, setting
 from target_oracle_staging.tables import Column, TableSpec
 
 __all__ = ["StagingConnector", "oracle_connect_params"]  # the latter: the connection module's
@@ -215,9 +215,8 @@ class StagingConnector(SQLConnector):
         super().__init__(config=config, sqlalchemy_url=sqlalchemy_url)
         self.dialect_name = self.config.get("dry_run_dialect") or dialect_name_for(self.config)
         self.model = OracleModel(OracleSettings.from_config(self.config))
-        parity = self.config.get("oracle_parity")
         self.dialect: Dialect = dialect_for(
-            self.dialect_name, self.model, parity=True if parity is None else bool(parity)
+            self.dialect_name, self.model, parity=bool(setting(self.config, "oracle_parity"))
         )
         self._engine_instance: sa.Engine | None = None
 
@@ -235,7 +234,7 @@ class StagingConnector(SQLConnector):
 
     @staticmethod
     def database_path(config: t.Mapping[str, t.Any]) -> Path:
-        path = Path(config.get("database_path") or DEFAULT_DATABASE_PATH).expanduser()
+        path = Path(config.get("database_path") or default("database_path")).expanduser()
         return path if path.is_absolute() else Path.cwd() / path
 
     def create_engine(self) -> sa.Engine:

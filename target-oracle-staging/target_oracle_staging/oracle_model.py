@@ -32,6 +32,7 @@ from target_oracle_staging.reserved_words import (
     ORACLE_PLSQL_RESERVED,
     ORACLE_SQL_RESERVED,
 )
+from target_oracle_staging.settings import default, setting
 from target_oracle_staging.types import ColumnType, Kind, column_type
 
 BYTES_PER_CHAR = 4  # AL32UTF8
@@ -59,17 +60,22 @@ POSTGRES_IDENTIFIER_MAX_BYTES = 63
 class OracleSettings:
     """What differs between Oracle databases; defaults are the safe, common values."""
 
-    block_size: int = 8192
-    max_string_size: str = "STANDARD"
-    identifier_max_bytes: int = 128  # 30 before Oracle 12.2
+    block_size: int = default("oracle_block_size")
+    max_string_size: str = default("oracle_max_string_size")
+    identifier_max_bytes: int = default("oracle_identifier_max_bytes")  # 30 before Oracle 12.2
     max_key_bytes: int | None = None  # overrides the block size's figure
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> OracleSettings:
         settings = cls(
-            block_size=int(config.get("oracle_block_size") or 8192),
-            max_string_size=str(config.get("oracle_max_string_size") or "STANDARD").upper(),
-            identifier_max_bytes=int(config.get("oracle_identifier_max_bytes") or 128),
+            # `or`: 0 and "" mean the default, as they always have.
+            block_size=int(setting(config, "oracle_block_size") or cls.block_size),
+            max_string_size=str(
+                setting(config, "oracle_max_string_size") or cls.max_string_size
+            ).upper(),
+            identifier_max_bytes=int(
+                setting(config, "oracle_identifier_max_bytes") or cls.identifier_max_bytes
+            ),
             max_key_bytes=(
                 int(config["oracle_max_key_bytes"]) if config.get("oracle_max_key_bytes") else None
             ),

@@ -10,13 +10,12 @@ if t.TYPE_CHECKING:
     from target_oracle_staging.ledger import StreamStats
 
 logger = logging.getLogger("target_oracle_staging")
-DEFAULT_INTERVAL_SECONDS = 10.0
 
 
 class Progress:
     """Rows loaded and rejected per stream, with the rate since the run started."""
 
-    def __init__(self, interval_seconds: float = DEFAULT_INTERVAL_SECONDS) -> None:
+    def __init__(self, interval_seconds: float) -> None:
         self.interval = interval_seconds
         self.started = time.monotonic()
         self._last = self.started

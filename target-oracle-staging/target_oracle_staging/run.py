@@ -16,7 +16,8 @@ from target_oracle_staging.connector import StagingConnector
 from target_oracle_staging.dialects import constant_param
 from target_oracle_staging.ledger import Ledger, RunIdentity, StreamStats
 from target_oracle_staging.loader import BatchLoader
-from target_oracle_staging.progress import DEFAULT_INTERVAL_SECONDS, Progress
+from target_oracle_staging.progress import Progress
+from target_oracle_staging.settings import default, setting
 from target_oracle_staging.tables import TableSpec, default_table_prefix, source_name_from_env
 
 if t.TYPE_CHECKING:
@@ -25,7 +26,6 @@ if t.TYPE_CHECKING:
 logger = logging.getLogger("target_oracle_staging")
 
 SECRET_SETTINGS = ("password", "wallet_password", "sqlalchemy_url")
-DEFAULT_MAX_DELETE_SHARE = 0.5
 SYNC_COMPLETED_KEY = "sync_completed"  # contract C2: our taps' last STATE carries it
 
 
@@ -102,9 +102,9 @@ class RunContext:
         self.identity = RunIdentity.from_environment(self.source_name)
         prefix = config.get("table_prefix")
         self.table_prefix = prefix if prefix is not None else default_table_prefix(self.source_name)
-        self.max_rejects = int(config.get("max_rejects") or 0)
-        share = config.get("max_delete_share")
-        self.max_delete_share = DEFAULT_MAX_DELETE_SHARE if share is None else float(share)
+        self.max_rejects = int(config.get("max_rejects") or default("max_rejects"))
+        share = setting(config, "max_delete_share")
+        self.max_delete_share = float(share)
         if not 0 <= self.max_delete_share <= 1:
             msg = f"max_delete_share must be between 0 and 1, got {share!r}"
             raise ValueError(msg)
@@ -118,8 +118,7 @@ class RunContext:
             enabled=connector.dialect.loads_in_background and not connector.dry_run
         )
         self.state = StateKeeper(self.buffered, lambda: self.loader.busy)
-        interval = config.get("progress_interval_seconds")
-        self.progress = Progress(DEFAULT_INTERVAL_SECONDS if interval is None else float(interval))
+        self.progress = Progress(float(setting(config, "progress_interval_seconds")))
         self._started = False
         self._session: t.Any = None
         self._ledger: Ledger | None = None
@@ -176,9 +175,8 @@ class RunContext:
         self.connector.ensure_schema(self.session, self.config.get("default_target_schema"))
         self.ledger.ensure_tables()
         self.ledger.start_run(self.run_id, self.identity)
-        ghosts = self.ledger.mark_interrupted(
-            self.run_id, self.identity, float(self.config.get("stale_run_minutes") or 60)
-        )
+        stale_minutes = float(self.config.get("stale_run_minutes") or default("stale_run_minutes"))
+        ghosts = self.ledger.mark_interrupted(self.run_id, self.identity, stale_minutes)
         for ghost in ghosts:
             logger.warning(
                 "Run %s of %s never finished: marked INTERRUPTED", ghost, self.source_name

@@ -15,6 +15,11 @@ from target_oracle_staging.connector import StagingConnector
 from target_oracle_staging.dialects import NDJSON_ENCODER, RECORD_SEQ_KEY, RowError
 from target_oracle_staging.ledger import Reject, StreamStats
 from target_oracle_staging.rows import RowCompiler, ValueViolation, find_conversion_error
+from target_oracle_staging.settings import (
+    BATCH_ROWS_BACKGROUND,
+    BATCH_ROWS_ENCODED,
+    BATCH_ROWS_FOREGROUND,
+)
 from target_oracle_staging.tables import (
     LOAD_SEQ,
     SDC_DELETED_AT,
@@ -47,8 +52,7 @@ class StagingSink(SQLSink[StagingConnector]):
     """One stream's staging table."""
 
     connector_class = StagingConnector
-    MAX_SIZE_DEFAULT = 50_000
-    RAW_RECORDS_MAX_SIZE_DEFAULT = 100_000  # encoded records are small: bigger DuckDB batches
+    MAX_SIZE_DEFAULT = BATCH_ROWS_FOREGROUND  # the SDK's name; max_size below decides
 
     def __init__(
         self,
@@ -106,11 +110,12 @@ class StagingSink(SQLSink[StagingConnector]):
     def max_size(self) -> int:
         if self.batch_size_rows is not None:
             return self.batch_size_rows
+        # Unset: by how the database loads (batch_size_rows's description says the same).
         if self.dialect.raw_records:
-            return self.RAW_RECORDS_MAX_SIZE_DEFAULT  # spooled to disk: no memory per row
+            return BATCH_ROWS_ENCODED  # spooled to disk: no memory per row
         if self.run.loader.enabled:  # two batches of rows in memory: each half as big
-            return self.MAX_SIZE_DEFAULT // 2
-        return self.MAX_SIZE_DEFAULT
+            return BATCH_ROWS_BACKGROUND
+        return BATCH_ROWS_FOREGROUND
 
     @property
     def current_size(self) -> int:

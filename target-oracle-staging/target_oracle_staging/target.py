@@ -36,7 +36,7 @@ logger = logging.getLogger("target_oracle_staging")
 
 
 class TargetOracleStaging(SQLTarget):
-    """Loads Singer streams into STG_* staging tables with an ETL_* ledger."""
+    """Loads Singer streams into STG_* tables and an ETL_* ledger: Oracle, PostgreSQL, DuckDB."""
 
     name = "target-oracle-staging"
     default_sink_class = StagingSink

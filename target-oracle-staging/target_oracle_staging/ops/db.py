@@ -9,8 +9,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from target_oracle_staging.connection import (
-    DEFAULT_DATABASE_PATH,
     ORACLE_SETTINGS,
+    connection_default,
     normalized_url,
     oracle_connect_params,
 )
@@ -82,7 +82,7 @@ def open_database(settings: t.Mapping[str, t.Any]) -> Database:
         engine = sa.create_engine(url)
     else:
         setting = "database_path"
-        path = str(settings.get("database_path") or DEFAULT_DATABASE_PATH)
+        path = str(settings.get("database_path") or connection_default("database_path"))
         shown = path
         if not Path(path).exists():
             msg = f"the DuckDB file given by database_path ({path}) does not exist"
