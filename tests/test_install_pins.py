@@ -8,34 +8,23 @@ these tests compare the declarations (pip_url, constraints files) and what scrip
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shlex
 import subprocess
-import sys
 from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
 import yaml
 from packaging.requirements import Requirement
+from testkit.scripts import load_script
 from testkit.uv_finder import find_uv
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSTRAINT_PREFIX = "${MELTANO_PROJECT_ROOT}/constraints/"
 
 
-def _load_constraints_module():
-    spec = importlib.util.spec_from_file_location(
-        "repo_constraints", ROOT / "scripts" / "constraints.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-constraints = _load_constraints_module()
+constraints = load_script("constraints")
 
 
 def _plugins() -> list[dict]:

@@ -12,7 +12,6 @@ them, nothing refuses a run): a tap without its connection settings is stopped b
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from testkit.scripts import load_script
 
 pytestmark = pytest.mark.e2e  # Meltano in this project: one worker runs these (testkit)
 
@@ -31,17 +31,7 @@ MELTANO = str(Path(sys.executable).with_name("meltano"))
 GENERATED = ("label", "description", "capabilities", "settings_group_validation", "settings")
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "sync_meltano_settings", ROOT / "scripts" / "sync_meltano_settings.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sync = _load_generator()
+sync = load_script("sync_meltano_settings")
 
 
 def _project() -> dict:
