@@ -24,7 +24,6 @@ from singer_sdk.contrib.msgspec import encoder
 
 from s3_export_core.records import EXTRA_PROPERTY, RowPlan, Slot
 from s3_export_core.shapes import (
-    DECIMAL,
     INTEGER,
     PY_WHITESPACE,
     DateFormat,
@@ -41,6 +40,10 @@ _CONTROL_AND_CR = bytes([*range(0x0A), 0x0B, 0x0C, 0x0D, *range(0x0E, 0x20), 0x7
 # Arrow's parser read the same fields from it (tests/test_s3core_columnar.py).
 _QUOTED = re.compile(rb'"(?<=[,\n]")[^"\n]*(?:""[^"\n]*)*"(?=[,\r\n])')
 LINENO = "_sdc_source_lineno"
+# Arrow's text of a double that msgspec writes otherwise: exponents, below 1e-5, inf, nan.
+_NOT_PLAIN = r"e|n|^-?0\.00000"
+# The join takes array arguments much faster than scalars; longer texts stay scalars.
+LONG_CONSTANT = 48
 
 # A column's pieces for one block: literal text and arrays of text, joined in order.
 Pieces = list["str | Any"]
@@ -77,6 +80,16 @@ def unsupported(plan: RowPlan, metadata: dict[str, Any]) -> str | None:
         if date_formats(column) is None:
             return f"column {slot.name!r}: formats {list(column.formats)}"
     return None
+
+
+def _plain(block: bytes) -> bool:
+    """No control characters (CR only before LF) and only well-formed quoted fields."""
+    if not block:
+        return False
+    removed = len(block) - len(block.translate(None, _CONTROL_AND_CR))
+    if removed and removed != block.count(b"\r\n"):
+        return False
+    return b'"' not in block or b'"' not in _QUOTED.sub(b"", b"\n" + block)
 
 
 class ColumnarConverter:
@@ -161,9 +174,10 @@ class ColumnarConverter:
                 stripped = pc.utf8_trim(values, characters=PY_WHITESPACE)
                 null = pc.or_(null, pc.is_in(stripped, value_set=nulls))
             text = values
-            if self._block_has_backslash and pc.any(pc.match_substring(text, "\\")).as_py():
+            # Only blocks holding them pay for the escapes (one pass each, like a search).
+            if self._block_has_backslash:
                 text = pc.replace_substring(text, "\\", "\\\\")
-            if self._block_has_quote and pc.any(pc.match_substring(text, '"')).as_py():
+            if self._block_has_quote:
                 text = pc.replace_substring(text, '"', '\\"')
             return [self._nullable(null, self._join(['"', text, '"']))]
 
@@ -175,41 +189,28 @@ class ColumnarConverter:
     def _all(self, ok: Any, valid: Any) -> bool:
         """True when every value that is not null passed (`ok` where `valid`)."""
         pc = self._pc
-        return not pc.any(pc.and_(valid, pc.invert(ok))).as_py()
+        return not pc.any(pc.and_not(valid, ok)).as_py()
 
     def _integer(self, values: Any, valid: Any) -> Any | None:
-        pc = self._pc
-        # Plain digits without a leading zero (cheap kernels); anything else by the pattern.
-        length = pc.binary_length(values)
-        ok = pc.and_(
-            pc.ascii_is_decimal(values),
-            pc.invert(pc.and_(pc.starts_with(values, "0"), pc.greater(length, 1))),
-        )
-        ok = pc.and_(ok, pc.less_equal(length, 18))
-        if not self._all(ok, valid) and not self._all(pc.match_substring_regex(values, INTEGER), valid):
+        if not self._all(self._pc.match_substring_regex(values, INTEGER), valid):
             return None
         return values
 
     def _number(self, values: Any, valid: Any) -> Any | None:
         """float(text) as msgspec writes it: the double's shortest repr, '.0' if integral.
 
-        Arrow and Python both round a decimal text to the nearest double; their shortest
-        reprs then have the same digits. Only the notation differs: Arrow writes an exponent
-        from about 1e14 and below 1e-6, msgspec from 1e16 and below 1e-5, so values with an
-        exponent in Arrow's text, and values below 1e-5, are left to the row path.
+        Arrow and Python both round a decimal text to the nearest double, and both write the
+        shortest text that reads back as it: the same digits. Only the notation differs: Arrow
+        writes an exponent from about 1e14 and below 1e-6, msgspec from 1e16 and below 1e-5;
+        a block with an exponent, a value below 1e-5, inf or nan is left to the row path.
         """
         pc, pa = self._pc, self._pa
         try:
             doubles = pc.cast(pc.if_else(valid, values, "0"), pa.float64())
         except pa.ArrowInvalid:
             return None  # text Arrow does not read as a number (Python may: 1_000)
-        if not pc.all(pc.is_finite(doubles)).as_py():
-            return None
-        magnitude = pc.abs(doubles)
-        if pc.any(pc.and_(pc.less(magnitude, 1e-5), pc.greater(magnitude, 0))).as_py():
-            return None
         shortest = pc.cast(doubles, pa.string())
-        if pc.any(pc.match_substring(shortest, "e")).as_py():
+        if pc.any(pc.match_substring_regex(shortest, _NOT_PLAIN)).as_py():
             return None
         integral = pc.invert(pc.match_substring(shortest, "."))
         if not pc.any(integral).as_py():
@@ -275,11 +276,11 @@ class ColumnarConverter:
         taken = pc.invert(valid)
         result = None
         for candidate in formats:
-            loose = pc.and_(pc.match_substring_regex(values, candidate.loose), pc.invert(taken))
+            loose = pc.and_not(pc.match_substring_regex(values, candidate.loose), taken)
             if not pc.any(loose).as_py():
                 continue
             strict = pc.match_substring_regex(values, candidate.strict)
-            if pc.any(pc.and_(loose, pc.invert(strict))).as_py():
+            if pc.any(pc.and_not(loose, strict)).as_py():
                 return None
             iso = self._iso(values, candidate.iso, after)
             result = iso if result is None else pc.if_else(loose, iso, result)
@@ -296,12 +297,7 @@ class ColumnarConverter:
 
     def convert(self, block: bytes, first_line: int) -> EncodedBlock | None:
         """RECORD lines for a block of whole lines, or None when the row path must read it."""
-        if not block:
-            return None
-        removed = len(block) - len(block.translate(None, _CONTROL_AND_CR))
-        if removed and removed != block.count(b"\r\n"):
-            return None
-        if b'"' in block and b'"' in _QUOTED.sub(b"", b"\n" + block):
+        if not _plain(block):
             return None
         lines = block.count(b"\n") + (not block.endswith(b"\n"))
         pa, pc = self._pa, self._pc
@@ -332,7 +328,9 @@ class ColumnarConverter:
                 return None
             parts.extend(pieces)
         parts.append(self._tail)
-        parts.append(pc.cast(pa.array(range(first_line, first_line + rows), pa.int64()), pa.string()))
+        parts.append(
+            pc.cast(pa.array(range(first_line, first_line + rows), pa.int64()), pa.string())
+        )
         parts.append(self._closing)
         joined = self._join(parts)
         _validity, offsets, data = joined.buffers()
@@ -355,6 +353,8 @@ class ColumnarConverter:
         return [self._constant(part, rows) if isinstance(part, str) else part for part in merged]
 
     def _constant(self, text: str, rows: int) -> Any:
+        if len(text) > LONG_CONSTANT:
+            return text  # a scalar: repeated it would take rows x its length of memory
         column = self._constants.get(text)
         if column is None or len(column) < rows:
             column = self._pa.array([text] * max(rows, 4096), self._pa.string())

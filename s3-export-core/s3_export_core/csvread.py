@@ -54,7 +54,7 @@ def _decoded_lines(binary: Iterable[bytes], where: str, counter: LineCounter) ->
         raise archive_failure(where, counter, exc) from exc
 
 
-def archive_failure(where: str, counter: LineCounter, exc: Exception) -> ExportError:
+def archive_failure(where: str, counter: LineCounter, exc: BaseException) -> ExportError:
     """The error for a member whose bytes could not be read after `counter.lines` lines."""
     done = f"after line {counter.lines}" if counter.lines else "before its first line"
     return damaged(f"{where}, {done}", exc)
@@ -82,7 +82,7 @@ def buffered(binary: BinaryIO) -> BinaryIO:
         return binary
     # typeshed's raw-stream protocol names readinto/truncate, which typing.BinaryIO lacks (the
     # members read here, ZipExtFile and GzipFile, have them).
-    return MemberBuffer(binary, buffer_size=READ_BYTES)  # type: ignore[type-var,return-value]
+    return MemberBuffer(binary, buffer_size=READ_BYTES)  # type: ignore[arg-type]
 
 
 def iter_csv(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
@@ -221,7 +221,7 @@ class RowPlan:
         metadata: dict[str, Any],
         lines: LineCounter,
         tick: Callable[[int], None] | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Generator[dict[str, Any], None, None]:
         width = self.width
         counts = self.counts
         if self._converter is None:

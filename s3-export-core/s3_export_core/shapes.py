@@ -22,22 +22,6 @@ PY_WHITESPACE = (
 INTEGER = r"^(0|-?[1-9][0-9]{0,17})$"
 
 
-def _decimal_regex() -> str:
-    """Decimals of at most 15 digits and 6 decimals (5 below 1).
-
-    Up to 15 digits round-trip through a double, so its shortest repr has the text's own
-    digits; below 1e-5 msgspec writes an exponent, which 5 decimals below 1 rule out.
-    """
-    shapes = [r"0(\.[0-9]{1,5})?"]
-    for digits in range(1, 16):
-        decimals = min(6, 15 - digits)
-        fraction = rf"(\.[0-9]{{1,{decimals}}})?" if decimals else ""
-        shapes.append(rf"[1-9][0-9]{{{digits - 1}}}{fraction}")
-    return "^-?(" + "|".join(shapes) + ")$"
-
-
-DECIMAL = _decimal_regex()
-
 _WIDTH = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
 _YEAR = "[1-9][0-9]{3}"  # date() takes years 1-9999; below 1000 Arrow and Python may differ
 _LEAP_YEAR = "([1-9][0-9](0[48]|[2468][048]|[13579][26])|([2468][048]|[13579][26])00)"
@@ -49,7 +33,7 @@ _CALENDAR = (
     ("02", "29", _LEAP_YEAR),
 )
 _CLOCK = {"H": "([01][0-9]|2[0-3])", "M": "[0-5][0-9]", "S": "[0-5][0-9]"}
-_SUPPORTED_CLOCKS = ({"H", "M", "S"}, {"H", "M"}, set())
+_SUPPORTED_CLOCKS: tuple[set[str], ...] = ({"H", "M", "S"}, {"H", "M"}, set())
 
 # A slice [start, stop) of the value's text, or literal text.
 Piece = tuple[int, int] | str
@@ -96,14 +80,16 @@ def date_format(fmt: str, as_date: bool) -> DateFormat | None:
     if set(directives) - {"Y", "m", "d"} not in _SUPPORTED_CLOCKS:
         return None
     loose = "".join(
-        ("[0-9]{4}" if token == "%Y" else "[0-9]{1,2}") if token.startswith("%") else re.escape(token)
-        for token in tokens
+        ("[0-9]{4}" if part == "%Y" else "[0-9]{1,2}") if part.startswith("%") else re.escape(part)
+        for part in tokens
     )
     cases = []
     for month, day, year in _CALENDAR:
         fields = {"Y": year, "m": month, "d": day, **_CLOCK}
         cases.append(
-            "".join(fields[token[1]] if token.startswith("%") else re.escape(token) for token in tokens)
+            "".join(
+                fields[token[1]] if token.startswith("%") else re.escape(token) for token in tokens
+            )
         )
     position = 0
     at: dict[str, tuple[int, int]] = {}
@@ -138,12 +124,11 @@ def _merged(pieces: list[Piece], text_at: dict[int, str]) -> tuple[Piece, ...]:
             and isinstance(out[-2], str)
             and isinstance(out[-3], tuple)
             and out[-3][1] + len(out[-2]) == out[-1][0]
-            and all(
-                text_at.get(out[-3][1] + offset) == char for offset, char in enumerate(out[-2])
-            )
+            and all(text_at.get(out[-3][1] + offset) == char for offset, char in enumerate(out[-2]))
         ):
             last, _literal, first = out.pop(), out.pop(), out.pop()
-            assert isinstance(first, tuple) and isinstance(last, tuple)
+            assert isinstance(first, tuple)
+            assert isinstance(last, tuple)
             out.append((first[0], last[1]))
     # Adjacent literals become one.
     merged: list[Piece] = []
@@ -165,4 +150,6 @@ def date_formats(column: ColumnSpec) -> list[DateFormat] | None:
 
 def iso_text(value: str, pieces: tuple[Piece, ...]) -> str:
     """What the pieces make of one value (used for the null marker's text)."""
-    return "".join(value[piece[0] : piece[1]] if isinstance(piece, tuple) else piece for piece in pieces)
+    return "".join(
+        value[piece[0] : piece[1]] if isinstance(piece, tuple) else piece for piece in pieces
+    )

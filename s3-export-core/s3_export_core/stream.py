@@ -192,7 +192,9 @@ class SnapshotStream(SnapshotSdkStream):
         """The block reader when the member's columns allow it and records are written
         directly; otherwise the row path alone."""
         plan, metadata, lines = self._plan, self._record_metadata, self._lines
-        assert plan is not None and self._rows is not None and self._member is not None
+        assert plan is not None
+        assert self._rows is not None
+        assert self._member is not None
         progress = self._snapshot_tap.progress
         name = self.name
 

@@ -31,6 +31,7 @@ from s3_export_core.errors import ExportError
 from s3_export_core.records import RowPlan
 from s3_export_core.shapes import PY_WHITESPACE
 from s3_export_core.specs import ColumnSpec, TableSpec
+from s3_export_core.stream import SnapshotStream
 from singer_sdk.contrib.msgspec import encoder
 from tap_molo_s3.tap import TapMoloS3
 from tap_stellar_s3.tap import TapStellarS3
@@ -106,7 +107,8 @@ def _csv(header: list[str], rows: list[list[str]]) -> bytes:
 
 
 def test_whitespace_list_is_what_str_strip_strips():
-    assert PY_WHITESPACE == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    stripped = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert stripped == PY_WHITESPACE
 
 
 def test_clean_typed_block_is_taken_and_identical():
@@ -251,8 +253,8 @@ BLOCK_SIZES = (1, 700, 0)
 def _normalised(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Messages without what depends on the clock (table version, extraction time)."""
     out = []
-    for message in messages:
-        message = msgspec.json.decode(msgspec.json.encode(message))
+    for original in messages:
+        message = msgspec.json.decode(msgspec.json.encode(original))
         message.pop("version", None)
         message.pop("time_extracted", None)
         completed = message.get("value", {}).get("sync_completed")
@@ -323,6 +325,9 @@ QUIRKS = {
 def test_generated_molo_export_reads_the_same_by_both_paths(tmp_path, monkeypatch, quirk, policy):
     if quirk in {"clean", "bom_crlf", "quoted_newlines", "extra_missing"} and policy != "fail":
         pytest.skip("no bad rows: on_bad_row changes nothing")
+    # A STATE every 7 records (the SDK's STATE_MSG_FREQUENCY, 10,000 by default) falls inside
+    # columnar blocks: it must come between the same two records as on the row path.
+    monkeypatch.setattr(SnapshotStream, "STATE_MSG_FREQUENCY", 7)
     path = tmp_path / export_key("molo", datetime(2025, 12, 21, 5, 0, 3))
     write_molo_zip(path, rows=24, streams={"invoices", "piers"}, quirks=QUIRKS[quirk])
     config = {"local_path": str(tmp_path), "on_bad_row": policy}
