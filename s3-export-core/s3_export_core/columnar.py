@@ -117,9 +117,7 @@ class ColumnarConverter:
         self._constants: dict[str, Any] = {}
         self._rows = 0
         self._block_has_quote = self._block_has_backslash = True
-        self._read_options = self._csv.ReadOptions(
-            column_names=[f"c{index}" for index in range(self._width)], use_threads=False
-        )
+        self._names = [f"c{index}" for index in range(self._width)]
         self._parse_options = self._csv.ParseOptions(
             delimiter=",",
             quote_char='"',
@@ -304,7 +302,10 @@ class ColumnarConverter:
         try:
             table = self._csv.read_csv(
                 pa.py_buffer(block),
-                read_options=self._read_options,
+                # One chunk per column (Arrow cuts 1 MiB chunks by default: a copy to join).
+                read_options=self._csv.ReadOptions(
+                    column_names=self._names, use_threads=False, block_size=len(block) + 1
+                ),
                 parse_options=self._parse_options,
                 convert_options=self._convert_options,
             )
