@@ -203,10 +203,8 @@ class ColumnarConverter:
         a block with an exponent, a value below 1e-5, inf or nan is left to the row path.
         """
         pc, pa = self._pc, self._pa
-        try:
-            doubles = pc.cast(pc.if_else(valid, values, "0"), pa.float64())
-        except pa.ArrowInvalid:
-            return None  # text Arrow does not read as a number (Python may: 1_000)
+        # Text Arrow does not read as a number (Python may: 1_000) raises: the block is refused.
+        doubles = pc.cast(pc.if_else(valid, values, "0"), pa.float64())
         shortest = pc.cast(doubles, pa.string())
         if pc.any(pc.match_substring_regex(shortest, _NOT_PLAIN)).as_py():
             return None
@@ -297,20 +295,25 @@ class ColumnarConverter:
         """RECORD lines for a block of whole lines, or None when the row path must read it."""
         if not _plain(block):
             return None
+        try:
+            return self._encode(block, first_line)
+        except self._pa.ArrowException:
+            # A ragged row, invalid UTF-8, a value a kernel refuses: a doubt like any other.
+            # The row path reads the block and says where (the caller counts row-path blocks).
+            return None
+
+    def _encode(self, block: bytes, first_line: int) -> EncodedBlock | None:
         lines = block.count(b"\n") + (not block.endswith(b"\n"))
         pa, pc = self._pa, self._pc
-        try:
-            table = self._csv.read_csv(
-                pa.py_buffer(block),
-                # One chunk per column (Arrow cuts 1 MiB chunks by default: a copy to join).
-                read_options=self._csv.ReadOptions(
-                    column_names=self._names, use_threads=False, block_size=len(block) + 1
-                ),
-                parse_options=self._parse_options,
-                convert_options=self._convert_options,
-            )
-        except pa.ArrowException:
-            return None  # a ragged row, invalid UTF-8, ...: the row path says where
+        table = self._csv.read_csv(
+            pa.py_buffer(block),
+            # One chunk per column (Arrow cuts 1 MiB chunks by default: a copy to join).
+            read_options=self._csv.ReadOptions(
+                column_names=self._names, use_threads=False, block_size=len(block) + 1
+            ),
+            parse_options=self._parse_options,
+            convert_options=self._convert_options,
+        )
         rows = table.num_rows
         if rows != lines or rows == 0:
             return None  # blank lines
