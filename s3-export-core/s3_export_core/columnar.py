@@ -27,8 +27,8 @@ from s3_export_core.shapes import (
     INTEGER,
     PY_WHITESPACE,
     DateFormat,
-    Piece,
     date_formats,
+    in_place_edits,
 )
 from s3_export_core.specs import ColumnSpec
 
@@ -42,6 +42,7 @@ _QUOTED = re.compile(rb'"(?<=[,\n]")[^"\n]*(?:""[^"\n]*)*"(?=[,\r\n])')
 LINENO = "_sdc_source_lineno"
 # Arrow's text of a double that msgspec writes otherwise: exponents, below 1e-5, inf, nan.
 _NOT_PLAIN = r"e|n|^-?0\.00000"
+_END = 1 << 30  # a slice start past any value's end: replace_slice appends there
 # The join takes array arguments much faster than scalars; longer texts stay scalars.
 LONG_CONSTANT = 48
 
@@ -177,7 +178,7 @@ class ColumnarConverter:
                 text = pc.replace_substring(text, "\\", "\\\\")
             if self._block_has_quote:
                 text = pc.replace_substring(text, '"', '\\"')
-            return [self._nullable(null, self._join(['"', text, '"']))]
+            return [self._nullable(null, self._around(text, '"', '"'))]
 
         return _Column(slot.index, pieces)
 
@@ -211,7 +212,7 @@ class ColumnarConverter:
         integral = pc.invert(pc.match_substring(shortest, "."))
         if not pc.any(integral).as_py():
             return shortest
-        appended = pc.binary_join_element_wise(pc.filter(shortest, integral), ".0", "")
+        appended = self._around(pc.filter(shortest, integral), "", ".0")
         return pc.replace_with_mask(shortest, integral, appended)
 
     def _boolean(self, column: ColumnSpec) -> Callable[[Any, Any], Any | None]:
@@ -245,7 +246,7 @@ class ColumnarConverter:
             valid = pc.invert(null)
             strict = pc.match_substring_regex(values, first.strict)
             if self._all(strict, valid):
-                iso = self._iso(values, first.iso, after)  # every value has the first format
+                iso = self._iso(values, first, after)  # every value has the first format
             else:
                 iso = self._mixed_dates(values, valid, formats, after)
                 if iso is None:
@@ -254,14 +255,32 @@ class ColumnarConverter:
 
         return _Column(slot.index, pieces)
 
-    def _iso(self, values: Any, pieces: tuple[Piece, ...], after: str) -> Any:
+    def _iso(self, values: Any, date: DateFormat, after: str) -> Any:
         """'"' + the ISO text from slices of each value + `after` (values of that format)."""
+        pieces = date.iso
+        edits = in_place_edits(pieces, date.width)
+        replace = self._pc.binary_replace_slice
+        if edits is not None:
+            # The ISO text is the value with literals put in place (Y-m-d H:M:S): no join.
+            text = values
+            for start, stop, literal in reversed(edits):
+                text = replace(text, start, stop, literal)
+            return self._around(text, '"', after)
         slices = self._pc.utf8_slice_codeunits
         parts: list[Any] = ['"']
         for piece in pieces:
             parts.append(piece if isinstance(piece, str) else slices(values, piece[0], piece[1]))
         parts.append(after)
         return self._join(parts)
+
+    def _around(self, text: Any, before: str, after: str) -> Any:
+        """before + each value + after (two byte-slice replacements: 4x faster than a join)."""
+        replace = self._pc.binary_replace_slice
+        if before:
+            text = replace(text, 0, 0, before)
+        if after:
+            text = replace(text, _END, _END, after)
+        return text
 
     def _mixed_dates(
         self, values: Any, valid: Any, formats: list[DateFormat], after: str
@@ -278,7 +297,7 @@ class ColumnarConverter:
             strict = pc.match_substring_regex(values, candidate.strict)
             if pc.any(pc.and_not(loose, strict)).as_py():
                 return None
-            iso = self._iso(values, candidate.iso, after)
+            iso = self._iso(values, candidate, after)
             result = iso if result is None else pc.if_else(loose, iso, result)
             taken = pc.or_(taken, loose)
         if result is None or not pc.all(taken).as_py():

@@ -153,3 +153,24 @@ def iso_text(value: str, pieces: tuple[Piece, ...]) -> str:
     return "".join(
         value[piece[0] : piece[1]] if isinstance(piece, tuple) else piece for piece in pieces
     )
+
+
+def in_place_edits(pieces: tuple[Piece, ...], width: int) -> list[tuple[int, int, str]] | None:
+    """The pieces as replacements of the value's own text, [start, stop) -> literal, when its
+    slices come in order (e.g. '%Y-%m-%d %H:%M:%S' -> ISO is one 'T' put at 10); else None."""
+    edits: list[tuple[int, int, str]] = []
+    position = 0
+    literal = ""
+    for piece in pieces:
+        if isinstance(piece, str):
+            literal += piece
+            continue
+        start, stop = piece
+        if start < position:
+            return None
+        if start > position or literal:
+            edits.append((position, start, literal))
+        position, literal = stop, ""
+    if literal or position < width:
+        edits.append((position, width, literal))  # the rest of the value (width long)
+    return edits

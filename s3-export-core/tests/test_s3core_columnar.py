@@ -119,14 +119,28 @@ def test_clean_typed_block_is_taken_and_identical():
         ColumnSpec("At", "date-time", formats=DATE_FORMATS),
         ColumnSpec("Day", "date", formats=("%Y-%m-%d",)),
         ColumnSpec("Note", "string"),
+        ColumnSpec("Stamp", "date-time", formats=("%Y-%m-%d %H:%M:%S",)),
+        ColumnSpec("Since", "date", formats=("%Y-%m-%d %H:%M:%S",)),
+        ColumnSpec("Short", "date-time", formats=("%Y/%m/%d %H:%M",)),
         null_tokens=("", "NULL", "N/A", "NONE"),
     )
+    stamp, short = "2025-03-05 02:09:07", "2025/03/05 02:09"
     rows = [
-        ["1", "585.24", "True", "03/05/2025 02:09:07", "2024-02-29", 'dock, "quoted"'],
-        ["2", "12", "0", "", "NULL", "café\\Zoë"],
-        ["3", "1.00", "false", "12/31/1999 23:59:59", "2025-12-31", " N/A "],
-        ["-4", "-0.50", "Y", "N/A", "", "NULL"],
-        ["5", "33.90", "", "02/29/2000 00:00:00", "1000-01-01", ""],
+        [
+            "1",
+            "585.24",
+            "True",
+            "03/05/2025 02:09:07",
+            "2024-02-29",
+            'dock, "q"',
+            stamp,
+            stamp,
+            short,
+        ],
+        ["2", "12", "0", "", "NULL", "café\\Zoë", "", "", ""],
+        ["3", "1.00", "false", "12/31/1999 23:59:59", "2025-12-31", " N/A ", stamp, stamp, short],
+        ["-4", "-0.50", "Y", "N/A", "", "NULL", "NULL", stamp, short],
+        ["5", "33.90", "", "02/29/2000 00:00:00", "1000-01-01", "", stamp, "", short],
     ]
     assert _assert_same_or_refused(spec, _csv([c.name for c in spec.columns], rows))
 
