@@ -117,6 +117,8 @@ class SnapshotSdkStream(Stream):
         writer = self._tap.message_writer
         if not (self.records_direct and isinstance(writer, BufferedMsgSpecWriter)):
             return None
+        if type(self).post_process is not Stream.post_process:
+            return None  # it would be handed the stand-in record instead of the record
         return writer.frame(self.name, self._stream_version, self.time_extracted)
 
     def start_encoded_block(self, block: EncodedBlock) -> None:

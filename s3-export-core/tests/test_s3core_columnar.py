@@ -259,6 +259,25 @@ def test_null_spellings_with_whitespace_are_identical():
 
 # Taps ---------------------------------------------------------------------------------------
 
+
+def test_an_overridden_post_process_keeps_the_row_path(tmp_path):
+    """The SDK's loop hands post_process the stand-in of a columnar record: a stream that
+    overrides it gets real records (the row path)."""
+    path = tmp_path / export_key("molo", datetime(2025, 12, 21, 5, 0, 3))
+    write_molo_zip(path, rows=3, streams={"piers"})
+    tap = TapMoloS3(config={"local_path": str(tmp_path)})
+    plain = tap.streams["piers"]
+
+    class Custom(type(plain)):  # type: ignore[misc]
+        def post_process(self, row, context=None):
+            return row
+
+    custom = Custom(tap, plain.spec, name=plain.name, member=plain.member)
+    plain.records_direct = custom.records_direct = True
+    assert plain.encoded_record_frame() is not None
+    assert custom.encoded_record_frame() is None
+
+
 # 1: every line a block of its own (a bad row alone, its neighbours at block edges); 700: a
 # few rows a block (bad rows at an edge or inside); 0: the default (the member in one block).
 BLOCK_SIZES = (1, 700, 0)
