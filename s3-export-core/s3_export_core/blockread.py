@@ -102,6 +102,9 @@ class _BlockLines:
 
 
 class BlockReader:
+    """One member after its header: `records()` yields the row path's records for refused
+    blocks and `ENCODED_RECORD` for each record of a converted one, in the member's order."""
+
     def __init__(
         self,
         binary: BinaryIO,
