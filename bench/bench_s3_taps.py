@@ -6,7 +6,10 @@
   member near the brief's 52) from a ZIP in moto's S3 server, against `pipelinewise-tap-s3-csv`
   reading the same CSV as a plain object (it cannot open ZIPs). Both write to a pipe that this
   script drains and counts, and each tap runs alone on the machine.
-- Memory: peak RSS of tap-molo-s3 at --rows and --memory-rows (goal: flat).
+- Both readers of tap-molo-s3: the columnar path (default) and the row path alone
+  (S3_EXPORT_CORE_READER=row); records/s wall and records per CPU-second (the machine is
+  shared: CPU seconds compare across runs, wall time does not).
+- Memory: peak RSS of tap-molo-s3 at --rows and --memory-rows (goal: flat, <= 120 MiB).
 - Cold start of both taps: process start to the first message, on the bundled samples.
 - tap-stellar-s3 the same way (--stellar-rows): bookings.csv (82 columns, the widest Stellar
   member) in a gzip tar named like the real export, read in one sequential pass.
@@ -134,6 +137,19 @@ def run_tap(command: list[str], env: dict[str, str]) -> tuple[int, float, int]:
     return records, elapsed, int(rss)
 
 
+READERS = (("auto", "tap-molo-s3"), ("row", "tap-molo-s3 row path"))
+
+
+def print_run(label: str, records: int, seconds: float, rss_kib: int, note: str = "") -> None:
+    """One run: wall rate, CPU seconds and records per CPU-second, peak RSS."""
+    cpu = CPU_SECONDS[-1]
+    print(
+        f"{label:<26} {records:>9,} records {seconds:7.1f} s {records / seconds:>8,.0f} rec/s  "
+        f"CPU {cpu:6.1f} s {records / cpu:>8,.0f} rec/CPU-s  peak RSS {rss_kib / 1024:,.0f} MiB"
+        f"{note}"
+    )
+
+
 def cold_start(command: list[str], env: dict[str, str] | None = None) -> float:
     """Seconds from process start to the tap's first message on stdout (then drained)."""
     started = time.perf_counter()
@@ -210,13 +226,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--memory-rows", type=int, default=5_000_000)
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--skip-row-path", action="store_true", help="only the columnar path")
     parser.add_argument("--conformance-rows", type=int, default=100_000)
     parser.add_argument("--stellar-rows", type=int, default=300_000, help="0 skips Stellar")
+    parser.add_argument("--skip-cold-start", action="store_true")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     print(f"load average: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
-    cold_starts = print_cold_starts()
-    conformance = coercion_vs_sdk_conformance(args.conformance_rows)
+    cold_starts = {} if args.skip_cold_start else print_cold_starts()
+    conformance = (
+        coercion_vs_sdk_conformance(args.conformance_rows) if args.conformance_rows else {}
+    )
 
     import boto3
     from moto.server import ThreadedMotoServer
@@ -238,7 +258,7 @@ def main() -> None:
         for bucket in ("molo-bench", "csv-bench"):
             s3.create_bucket(Bucket=bucket)
 
-        def ours(rows: int) -> tuple[int, float, int]:
+        def ours(rows: int, reader: str = "auto") -> tuple[int, float, int]:
             archive = make_export(rows)
             key = f"{rows}/{archive.name}"
             s3.upload_file(str(archive), "molo-bench", key)
@@ -246,23 +266,24 @@ def main() -> None:
             config.write_text(
                 json.dumps({"bucket": "molo-bench", "prefix": f"{rows}/", "endpoint_url": endpoint})
             )
-            result = run_tap([str(OURS), "--config", str(config)], env)
+            result = run_tap(
+                [str(OURS), "--config", str(config)], {**env, "S3_EXPORT_CORE_READER": reader}
+            )
             s3.delete_object(Bucket="molo-bench", Key=key)
             return result
 
-        records, seconds, rss = ours(args.rows)
-        assert records == args.rows, records
-        results["tap-molo-s3"] = {
-            "records": records,
-            "seconds": seconds,
-            "cpu_seconds": CPU_SECONDS[-1],
-            "rss_kib": rss,
-        }
-        print(
-            f"tap-molo-s3            {records:>9,} records {seconds:7.1f} s "
-            f"{records / seconds:>9,.0f} rec/s  CPU {CPU_SECONDS[-1]:.1f} s  "
-            f"peak RSS {rss / 1024:,.0f} MiB"
-        )
+        for reader, label in READERS:
+            if reader == "row" and args.skip_row_path:
+                continue
+            records, seconds, rss = ours(args.rows, reader)
+            assert records == args.rows, records
+            results[label] = {
+                "records": records,
+                "seconds": seconds,
+                "cpu_seconds": CPU_SECONDS[-1],
+                "rss_kib": rss,
+            }
+            print_run(label, records, seconds, rss)
 
         if not args.skip_peer:
             peer = ensure_peer()
@@ -314,8 +335,8 @@ def main() -> None:
                 f"{records / seconds:>9,.0f} rec/s  CPU {CPU_SECONDS[-1]:.1f} s  "
                 f"peak RSS {rss / 1024:,.0f} MiB"
             )
-            ours_rate = args.rows / results["tap-molo-s3"]["seconds"]  # type: ignore[index]
-            ours_cpu = results["tap-molo-s3"]["cpu_seconds"]  # type: ignore[index]
+            ours_rate = args.rows / results[READERS[0][1]]["seconds"]  # type: ignore[index]
+            ours_cpu = results[READERS[0][1]]["cpu_seconds"]  # type: ignore[index]
             print(
                 f"speed-up: {ours_rate / (records / seconds):.1f}x wall, "
                 f"{CPU_SECONDS[-1] / ours_cpu:.1f}x CPU (goal >= 3x)"
@@ -330,12 +351,13 @@ def main() -> None:
                 "cpu_seconds": CPU_SECONDS[-1],
                 "rss_kib": rss,
             }
-            first_rss = results["tap-molo-s3"]["rss_kib"]  # type: ignore[index]
-            print(
-                f"tap-molo-s3            {records:>9,} records {seconds:7.1f} s "
-                f"{records / seconds:>9,.0f} rec/s  CPU {CPU_SECONDS[-1]:.1f} s  "
-                f"peak RSS {rss / 1024:,.0f} MiB "
-                f"({rss / first_rss:.2f}x the {args.rows:,}-row run)"
+            first_rss = results[READERS[0][1]]["rss_kib"]  # type: ignore[index]
+            print_run(
+                f"tap-molo-s3 {args.memory_rows:,}",
+                records,
+                seconds,
+                rss,
+                f" ({rss / first_rss:.2f}x the {args.rows:,}-row run)",
             )
         if args.stellar_rows:
             archive = make_stellar_export(args.stellar_rows)
@@ -351,11 +373,18 @@ def main() -> None:
                 "cpu_seconds": CPU_SECONDS[-1],
                 "rss_kib": rss,
             }
-            print(
-                f"tap-stellar-s3         {records:>9,} records {seconds:7.1f} s "
-                f"{records / seconds:>9,.0f} rec/s  CPU {CPU_SECONDS[-1]:.1f} s  "
-                f"peak RSS {rss / 1024:,.0f} MiB ({STELLAR_STREAM}, 82 columns, gzip tar)"
-            )
+            print_run("tap-stellar-s3", records, seconds, rss, f" ({STELLAR_STREAM}, gzip tar)")
+            if not args.skip_row_path:
+                records, seconds, rss = run_tap(
+                    [str(STELLAR), "--config", str(config)], {**env, "S3_EXPORT_CORE_READER": "row"}
+                )
+                results["tap-stellar-s3 row path"] = {
+                    "records": records,
+                    "seconds": seconds,
+                    "cpu_seconds": CPU_SECONDS[-1],
+                    "rss_kib": rss,
+                }
+                print_run("tap-stellar-s3 row path", records, seconds, rss)
     finally:
         server.stop()
     (WORK / "results.json").write_text(json.dumps(results, indent=1))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from s3_export_core.archive import ARCHIVE_ERRORS, damaged
@@ -19,6 +19,7 @@ FIELD_SIZE_LIMIT = 512 * 1024 * 1024
 csv.field_size_limit(FIELD_SIZE_LIMIT)
 
 BOM = b"\xef\xbb\xbf"
+READ_BYTES = 1024 * 1024
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -31,7 +32,7 @@ class LineCounter:
         self.nul_seen = False
 
 
-def _decoded_lines(binary: BinaryIO, where: str, counter: LineCounter) -> Iterator[str]:
+def _decoded_lines(binary: Iterable[bytes], where: str, counter: LineCounter) -> Iterator[str]:
     try:
         # The try around the loop costs nothing per line; it catches the decompressor's errors.
         for line in binary:
@@ -50,8 +51,13 @@ def _decoded_lines(binary: BinaryIO, where: str, counter: LineCounter) -> Iterat
                 )
                 raise ExportError(msg) from exc
     except ARCHIVE_ERRORS as exc:
-        done = f"after line {counter.lines}" if counter.lines else "before its first line"
-        raise damaged(f"{where}, {done}", exc) from exc
+        raise archive_failure(where, counter, exc) from exc
+
+
+def archive_failure(where: str, counter: LineCounter, exc: BaseException) -> ExportError:
+    """The error for a member whose bytes could not be read after `counter.lines` lines."""
+    done = f"after line {counter.lines}" if counter.lines else "before its first line"
+    return damaged(f"{where}, {done}", exc)
 
 
 def _first_line(raw: bytes, where: str) -> bytes:
@@ -61,21 +67,36 @@ def _first_line(raw: bytes, where: str) -> bytes:
     return raw[len(BOM) :] if raw.startswith(BOM) else raw
 
 
+class MemberBuffer(io.BufferedReader):
+    """A member's bytes in 1 MiB reads, the same for the row path and the block reader."""
+
+
 def buffered(binary: BinaryIO) -> BinaryIO:
-    """Fast line iteration: ZipExtFile's own readline is pure Python."""
-    if isinstance(binary, io.BufferedReader):
+    """Fast line iteration: ZipExtFile's own readline is pure Python.
+
+    Every member gets its own 1 MiB buffer (a tar member is a BufferedReader of 8 KiB), so the
+    row path and the block reader read it in the same pieces: a damaged archive fails at the
+    same line whichever path reads it.
+    """
+    if isinstance(binary, MemberBuffer):
         return binary
     # typeshed's raw-stream protocol names readinto/truncate, which typing.BinaryIO lacks (the
     # members read here, ZipExtFile and GzipFile, have them).
-    return io.BufferedReader(binary, buffer_size=1024 * 1024)  # type: ignore[type-var]
+    return MemberBuffer(binary, buffer_size=READ_BYTES)  # type: ignore[arg-type]
 
 
 def iter_csv(
     binary: BinaryIO, where: str, counter: LineCounter | None = None
 ) -> Iterator[tuple[int, list[str]]]:
     """Yield (first physical line of the record, fields) for every CSV record, header included."""
-    counter = counter or LineCounter()
-    reader = csv.reader(_decoded_lines(buffered(binary), where, counter), strict=True)
+    return iter_csv_lines(buffered(binary), where, counter or LineCounter())
+
+
+def iter_csv_lines(
+    lines: Iterable[bytes], where: str, counter: LineCounter
+) -> Iterator[tuple[int, list[str]]]:
+    """`iter_csv` over lines of bytes (each with its line end) that continue `counter`."""
+    reader = csv.reader(_decoded_lines(lines, where, counter), strict=True)
     while True:
         start_line = counter.lines + 1
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
@@ -53,10 +53,15 @@ class RowCounts:
     kept_with_problems: int = 0
     blank_lines: int = 0
     problems: list[str] = field(default_factory=list)
+    # Blocks read by the columnar path and by the row path (blockread.BlockReader).
+    columnar_blocks: int = 0
+    row_blocks: int = 0
 
 
 @dataclass(frozen=True)
-class _Slot:
+class Slot:
+    """One output column: where its text is, how it converts, what is null."""
+
     name: str
     index: int  # -1: the column is missing from the member
     convert: Converter | None
@@ -90,7 +95,7 @@ class RowPlan:
         self._logger = logger
         names = check_header(header, where)
         position = {name: index for index, name in enumerate(names)}
-        slots: list[_Slot] = []
+        slots: list[Slot] = []
         spec_names: set[str] = set()
         table_nulls = spec.null_tokens if spec else ("",)
         if spec is not None:
@@ -114,7 +119,7 @@ class RowPlan:
                 if column.type != "string":
                     nulls |= TYPED_NULL_TOKENS
                 slots.append(
-                    _Slot(
+                    Slot(
                         name=column.name,
                         index=position.get(column.name, -1),
                         convert=converter_for(column, zone),
@@ -138,8 +143,19 @@ class RowPlan:
                     self.extra_columns,
                 )
         for name in self.extra_columns:
-            slots.append(_Slot(name, position[name], None, frozenset(table_nulls), False))
+            slots.append(Slot(name, position[name], None, frozenset(table_nulls), False))
         self._slots = slots
+        self._converter: Callable[[list[str]], dict[str, Any]] | None = None
+
+    @property
+    def slots(self) -> list[Slot]:
+        """The record's columns in output order (spec columns, then extra ones)."""
+        return list(self._slots)
+
+    @property
+    def keeps(self) -> bool:
+        """on_bad_row=keep: every record carries _sdc_extra."""
+        return self.on_bad_row == "keep"
 
     def _compile(self) -> Callable[[list[str]], dict[str, Any]]:
         """One generated function per member: row -> record, no per-cell loop or lookups."""
@@ -205,10 +221,12 @@ class RowPlan:
         metadata: dict[str, Any],
         lines: LineCounter,
         tick: Callable[[int], None] | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Generator[dict[str, Any], None, None]:
         width = self.width
         counts = self.counts
-        convert = self._compile()
+        if self._converter is None:
+            self._converter = self._compile()
+        convert = self._converter
         keep = self.on_bad_row == "keep"
         for line, fields in rows:
             if not fields:

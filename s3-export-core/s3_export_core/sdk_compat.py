@@ -22,7 +22,9 @@ Relied on, and why:
 - `Stream._write_record_message()`, `Stream._stream_version`, `StreamStateManager.is_flushed`:
   the direct record path (`records_direct`) writes a RECORD without building a RecordMessage
   (the same JSON; the SDK's path costs more than reading the CSV) and keeps the SDK's STATE
-  bookkeeping as `_write_record_message()` does.
+  bookkeeping as `_write_record_message()` does. A record of a block encoded by the columnar
+  path (`ENCODED_RECORD`) passes the SDK's loop like any record (counts, STATE every
+  `STATE_MSG_FREQUENCY` records) and its ready RECORD line is written in its place.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.helpers._util import load_json
 from singer_sdk.plugin_base import _ConfigInput
 
+from s3_export_core.blockread import ENCODED_RECORD
+from s3_export_core.columnar import EncodedBlock
 from s3_export_core.writer import BufferedMsgSpecWriter
 
 
@@ -106,8 +110,29 @@ class SnapshotSdkStream(Stream):
         selected_schema = get_selected_schema(self.name, self.schema, self.mask)
         self._tap.mapper.register_raw_stream_schema(self.name, selected_schema, self.primary_keys)
 
+    def encoded_record_frame(self) -> tuple[bytes, bytes] | None:
+        """The bytes around a record's JSON in this stream's RECORD lines, when records can be
+        written pre-encoded (direct path, buffered writer); else None. Call during the sync:
+        the version is the one the SDK chose for it."""
+        writer = self._tap.message_writer
+        if not (self.records_direct and isinstance(writer, BufferedMsgSpecWriter)):
+            return None
+        if type(self).post_process is not Stream.post_process:
+            return None  # it would be handed the stand-in record instead of the record
+        return writer.frame(self.name, self._stream_version, self.time_extracted)
+
+    def start_encoded_block(self, block: EncodedBlock) -> None:
+        writer = self._tap.message_writer
+        assert isinstance(writer, BufferedMsgSpecWriter)
+        writer.start_block(block)
+
     def _write_record_message(self, record: dict[str, t.Any]) -> None:
         writer = self._tap.message_writer
+        if record is ENCODED_RECORD:
+            # Its RECORD line is ready in the writer's block (only given when the frame is).
+            writer.write_encoded()  # type: ignore[attr-defined]
+            self.state_manager.is_flushed = False
+            return
         if self.records_direct and isinstance(writer, BufferedMsgSpecWriter):
             writer.write_record(self.name, record, self._stream_version, self.time_extracted)
             self.state_manager.is_flushed = False

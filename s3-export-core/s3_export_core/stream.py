@@ -11,9 +11,10 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
 from singer_sdk.mapper import SameRecordTransform
 
-from s3_export_core.csvread import LineCounter, iter_csv
+from s3_export_core.blockread import BlockReader, columnar_converter
+from s3_export_core.csvread import LineCounter, buffered, iter_csv
 from s3_export_core.errors import ExportError
-from s3_export_core.records import EXTRA_PROPERTY, RowPlan
+from s3_export_core.records import EXTRA_PROPERTY, RowCounts, RowPlan
 from s3_export_core.sdk_compat import SnapshotSdkStream
 from s3_export_core.specs import TableSpec
 
@@ -66,8 +67,11 @@ class SnapshotStream(SnapshotSdkStream):
         self._snapshot_tap = tap
         self._prepared = False
         self._skip_reason: str | None = None
-        self._records: Iterator[dict[str, Any]] | None = None
         self._binary: BinaryIO | None = None
+        self._member: BinaryIO | None = None
+        self._rows: Iterator[tuple[int, list[str]]] | None = None
+        self._lines = LineCounter()
+        self._record_metadata: dict[str, Any] = {}
         self._plan: RowPlan | None = None
         self.time_extracted = datetime.now(tz=UTC).isoformat().replace("+00:00", "Z")
         self._read_to_the_end = False
@@ -91,6 +95,11 @@ class SnapshotStream(SnapshotSdkStream):
     def skip_reason(self) -> str | None:
         """Why the stream sends no records ('already loaded', 'member missing'), else None."""
         return self._skip_reason
+
+    @property
+    def row_counts(self) -> RowCounts | None:
+        """Rows read, skipped, kept with problems, and blocks per path (None before reading)."""
+        return None if self._plan is None else self._plan.counts
 
     @property
     def read_to_the_end(self) -> bool:
@@ -139,7 +148,9 @@ class SnapshotStream(SnapshotSdkStream):
             self.logger.info("Stream %s: %s is read from %s", self.name, self.member, path)
         where = f"{snapshot.location} member {path}"
         lines = LineCounter()
-        rows = iter_csv(binary, where, lines)
+        # One buffer for the header (row path) and the rest (block reader or row path).
+        member = self._member = buffered(binary)
+        rows = iter_csv(member, where, lines)
         first = next(rows, None)
         if first is None:
             msg = f"{where}: the member is empty (not even a header line)"
@@ -160,11 +171,9 @@ class SnapshotStream(SnapshotSdkStream):
             "_sdc_source_member": path,
             "_sdc_snapshot_at": snapshot.taken_at.isoformat(),
         }
-        progress = tap.progress
-        name = self.name
-        self._records = self._plan.records(
-            rows, metadata, lines, tick=lambda count: progress.tick(name, count)
-        )
+        self._record_metadata = metadata
+        self._rows = rows
+        self._lines = lines
         self.records_direct = self._can_write_directly()
 
     def _add_string_columns(self, names: list[str]) -> None:
@@ -179,12 +188,33 @@ class SnapshotStream(SnapshotSdkStream):
             and all(self.mask.values())
         )
 
+    def _member_records(self) -> Iterator[dict[str, Any]]:
+        """The block reader when the member's columns allow it and records are written
+        directly; otherwise the row path alone."""
+        plan, metadata, lines = self._plan, self._record_metadata, self._lines
+        assert plan is not None
+        assert self._rows is not None
+        assert self._member is not None
+        progress = self._snapshot_tap.progress
+        name = self.name
+
+        def tick(count: int) -> None:
+            progress.tick(name, count)
+
+        converter = columnar_converter(plan, metadata, self.encoded_record_frame(), self.logger)
+        if converter is None:
+            return plan.records(self._rows, metadata, lines, tick=tick)
+        reader = BlockReader(
+            self._member, plan, converter, metadata, lines, self.start_encoded_block, tick
+        )
+        return reader.records()
+
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
         self._prepare()
-        if self._skip_reason is not None or self._records is None:
+        if self._skip_reason is not None or self._plan is None:
             return
         try:
-            yield from self._records
+            yield from self._member_records()
         finally:
             if self._binary is not None:
                 self._binary.close()
@@ -221,6 +251,13 @@ class SnapshotStream(SnapshotSdkStream):
             counts.kept_with_problems,
             counts.blank_lines,
         )
+        if counts.columnar_blocks:
+            self.logger.info(
+                "Stream %s: %d blocks read by the columnar path, %d by the row path",
+                self.name,
+                counts.columnar_blocks,
+                counts.row_blocks,
+            )
         self._read_to_the_end = True
         self._snapshot_tap.progress.stream_done(counts.rows)
 

@@ -80,3 +80,19 @@ def run_tap(
         tap.run()
         sys.stdout.flush()
     return TapOutput.parse(capture.text())
+
+
+def run_tap_outcome(
+    tap_class: Any, config: dict[str, Any]
+) -> tuple[Any, Exception | None, TapOutput]:
+    """Run a tap that may fail: (the tap, its exception or None, what it wrote)."""
+    capture = _Capture()
+    error: Exception | None = None
+    with contextlib.redirect_stdout(capture):
+        tap = tap_class(config=config, validate_config=True)
+        try:
+            tap.run()
+        except Exception as exc:
+            error = exc
+        sys.stdout.flush()
+    return tap, error, TapOutput.parse(capture.text())
