@@ -7,7 +7,7 @@
   reading the same CSV as a plain object (it cannot open ZIPs). Both write to a pipe that this
   script drains and counts, and each tap runs alone on the machine.
 - Both readers of tap-molo-s3: the columnar path (default) and the row path alone
-  (S3_EXPORT_CORE_READER=row); records/s wall and records per CPU-second (the machine is
+  (csv_reader=row); records/s wall and records per CPU-second (the machine is
   shared: CPU seconds compare across runs, wall time does not).
 - Memory: peak RSS of tap-molo-s3 at --rows and --memory-rows (goal: flat, <= 120 MiB).
 - Cold start of both taps: process start to the first message, on the bundled samples.
@@ -264,11 +264,16 @@ def main() -> None:
             s3.upload_file(str(archive), "molo-bench", key)
             config = WORK / f"ours-{rows}.json"
             config.write_text(
-                json.dumps({"bucket": "molo-bench", "prefix": f"{rows}/", "endpoint_url": endpoint})
+                json.dumps(
+                    {
+                        "bucket": "molo-bench",
+                        "prefix": f"{rows}/",
+                        "endpoint_url": endpoint,
+                        "csv_reader": reader,
+                    }
+                )
             )
-            result = run_tap(
-                [str(OURS), "--config", str(config)], {**env, "S3_EXPORT_CORE_READER": reader}
-            )
+            result = run_tap([str(OURS), "--config", str(config)], env)
             s3.delete_object(Bucket="molo-bench", Key=key)
             return result
 
@@ -375,9 +380,13 @@ def main() -> None:
             }
             print_run("tap-stellar-s3", records, seconds, rss, f" ({STELLAR_STREAM}, gzip tar)")
             if not args.skip_row_path:
-                records, seconds, rss = run_tap(
-                    [str(STELLAR), "--config", str(config)], {**env, "S3_EXPORT_CORE_READER": "row"}
+                row_config = config.with_name("stellar-row.json")
+                row_config.write_text(
+                    json.dumps(
+                        {"bucket": "stellar-bench", "endpoint_url": endpoint, "csv_reader": "row"}
+                    )
                 )
+                records, seconds, rss = run_tap([str(STELLAR), "--config", str(row_config)], env)
                 results["tap-stellar-s3 row path"] = {
                     "records": records,
                     "seconds": seconds,

@@ -25,8 +25,6 @@ from s3_export_core.columnar import ColumnarConverter, EncodedBlock, unsupported
 from s3_export_core.csvread import LineCounter, archive_failure, iter_csv_lines
 from s3_export_core.records import TICK_MASK, RowPlan
 
-# `row` reads every block through the row path (tests and bench compare the two).
-READER_ENV = "S3_EXPORT_CORE_READER"
 BLOCK_BYTES_ENV = "S3_EXPORT_CORE_BLOCK_BYTES"
 BLOCK_BYTES = 2 * 1024 * 1024
 # After a refused block, this many blocks go straight to the row path (doubling, up to 64):
@@ -41,10 +39,6 @@ class EncodedRecord(dict[str, Any]):
 ENCODED_RECORD = EncodedRecord()
 
 
-def columnar_wanted() -> bool:
-    return os.environ.get(READER_ENV, "auto").strip().lower() != "row"
-
-
 def block_bytes() -> int:
     return int(os.environ.get(BLOCK_BYTES_ENV) or BLOCK_BYTES)
 
@@ -56,7 +50,7 @@ def columnar_converter(
     logger: logging.Logger,
 ) -> ColumnarConverter | None:
     """The member's converter, or None (row path only) with the reason logged."""
-    if frame is None or not columnar_wanted():
+    if frame is None:
         return None
     reason = unsupported(plan, metadata)
     if reason is None:

@@ -201,7 +201,9 @@ class SnapshotStream(SnapshotSdkStream):
         def tick(count: int) -> None:
             progress.tick(name, count)
 
-        converter = columnar_converter(plan, metadata, self.encoded_record_frame(), self.logger)
+        reader_setting = self._snapshot_tap.settings["csv_reader"]
+        frame = self.encoded_record_frame() if reader_setting == "auto" else None
+        converter = columnar_converter(plan, metadata, frame, self.logger)
         if converter is None:
             return plan.records(self._rows, metadata, lines, tick=tick)
         reader = BlockReader(

@@ -5,7 +5,7 @@ Two levels, both in-process:
   `RowPlan.records` and `ColumnarConverter.convert`: whenever the columnar path takes a block,
   its RECORD lines equal the row path's byte for byte, and it takes the clean ones;
 - taps: the marina bad-input corpus and generated exports with every quirk, read with
-  S3_EXPORT_CORE_READER=row and with the block reader at block sizes that put the bad rows
+  csv_reader=row and with the block reader at block sizes that put the bad rows
   alone in a block, at a block's edge and in its middle: the same messages (RECORD, STATE,
   SCHEMA, ACTIVATE_VERSION), the same error text, the same counts.
 """
@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pytest
-from s3_export_core.blockread import BLOCK_BYTES_ENV, READER_ENV
+from s3_export_core.blockread import BLOCK_BYTES_ENV
 from s3_export_core.columnar import ColumnarConverter
 from s3_export_core.csvread import LineCounter, iter_csv_lines
 from s3_export_core.errors import ExportError
@@ -298,12 +298,11 @@ def _normalised(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _run(monkeypatch, kind: str, config: dict[str, Any], reader: str, block: int = 0):
-    monkeypatch.setenv(READER_ENV, reader)
     if block:
         monkeypatch.setenv(BLOCK_BYTES_ENV, str(block))
     else:
         monkeypatch.delenv(BLOCK_BYTES_ENV, raising=False)
-    tap, error, output = run_tap_outcome(TAPS[kind], config)
+    tap, error, output = run_tap_outcome(TAPS[kind], {**config, "csv_reader": reader})
     counts = {}
     for name, stream in tap.streams.items():
         found = stream.row_counts
@@ -322,7 +321,8 @@ def _run(monkeypatch, kind: str, config: dict[str, Any], reader: str, block: int
 def _assert_paths_agree(
     monkeypatch, kind: str, config: dict[str, Any], sizes: tuple[int, ...] = BLOCK_SIZES
 ) -> int:
-    reference, _ = _run(monkeypatch, kind, config, "row")
+    reference, row_path_blocks = _run(monkeypatch, kind, config, "row")
+    assert row_path_blocks == 0, "csv_reader=row converted blocks column-wise"
     columnar_blocks = 0
     for block in sizes:
         result, blocks = _run(monkeypatch, kind, config, "auto", block)
