@@ -227,7 +227,7 @@ def snapshot_settings(archive: Mapping[str, Any]) -> dict[str, Any]:
         ),
         th.Property(
             "read_ahead_bytes",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             title="Read-ahead bytes",
             default=8 * 1024 * 1024,
             description=read_ahead,
@@ -242,9 +242,10 @@ def snapshot_settings(archive: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def with_defaults(schema: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
-    """The config with the schema's default of every setting that is unset or null."""
+    """The config with the schema's default of every setting that is unset, null or "" (an
+    empty text has always meant the default: `source_timezone: ""` is UTC)."""
     resolved = dict(config)
     for name, spec in schema["properties"].items():
-        if resolved.get(name) is None and spec.get("default") is not None:
+        if resolved.get(name) in (None, "") and spec.get("default") is not None:
             resolved[name] = spec["default"]
     return resolved

@@ -119,3 +119,17 @@ def test_bad_credentials_are_redacted():
     assert "refused (InvalidAccessKeyId: The key does not exist)" in text
     assert "ABCDEFGH" not in text
     assert SECRET not in text
+
+
+def test_empty_texts_mean_the_defaults_and_a_zero_read_ahead_is_refused(tmp_path):
+    """'' has always meant a setting's default (source_timezone '' is UTC); a read-ahead of 0
+    bytes would turn every read into its own GET, so the config says so instead."""
+    from singer_sdk.exceptions import ConfigValidationError
+
+    config = {"local_path": str(tmp_path)}
+    tap = TapMoloS3(config={**config, "source_timezone": "", "role_session_name": ""})
+    assert tap.settings["source_timezone"] == "UTC"
+    assert tap.settings["role_session_name"] == "singer-snapshot-tap"
+    with pytest.raises(ConfigValidationError) as refused:
+        TapMoloS3(config={**config, "read_ahead_bytes": 0}, validate_config=True)
+    assert "0 is less than the minimum of 1" in " ".join(refused.value.errors)
