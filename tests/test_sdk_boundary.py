@@ -186,9 +186,11 @@ def test_the_sdk_source_is_read() -> None:
 
 @pytest.mark.parametrize(("module", "path"), package_files(), ids=lambda v: str(v))
 def test_sdk_used_through_its_public_api_outside_the_compat_module(module: str, path: Path) -> None:
+    violations = boundary_violations(module, path)
     if path.name == COMPAT_MODULE or path in ALSO_ALLOWED:
-        pytest.skip("the compat module is where the private use is allowed (and tested)")
-    assert boundary_violations(module, path) == []
+        # Private members are allowed (and tested) here; overriding a @final method nowhere.
+        violations = [v for v in violations if "@final" in v]
+    assert violations == []
 
 
 def test_the_checks_catch_what_they_forbid(tmp_path: Path, monkeypatch) -> None:
