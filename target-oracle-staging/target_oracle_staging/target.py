@@ -77,6 +77,7 @@ class TargetOracleStaging(SQLTarget):
             msg = f"post_load_procedure {procedure!r} is not a valid procedure name"
             raise ValueError(msg)
         self._failed = False
+        self._terminated_by: int | None = None  # the signal, once one asked us to stop
         self._records_since_age_check = 0
         self._last_drain = time.monotonic()
         # Per stream: the version its latest record carried, and the versions activated.
@@ -221,6 +222,7 @@ class TargetOracleStaging(SQLTarget):
             )
             if marker_missing:
                 raise IncompleteSyncError
+            self._stop_if_terminated()  # no table is swapped or retired after a SIGTERM
             run.finish_overwrites()
             run.finish_versions()
             run.state.flush()
@@ -232,6 +234,7 @@ class TargetOracleStaging(SQLTarget):
                 raise IncompleteInputError(incomplete)
             self._post_load_hook()
             run.progress.summary(run.streams.values())
+            self._stop_if_terminated()
             run.ledger.end_run(
                 run.run_id,
                 SUCCESS,
@@ -321,8 +324,16 @@ class TargetOracleStaging(SQLTarget):
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         # The signal may arrive in the middle of a batch: unwind. The open batch rolls back,
         # the run is marked FAILED, and STATE already sent covers only commits.
+        self._terminated_by = signum
         msg = f"terminated by signal {signum}"
         raise TerminatedError(msg)
+
+    def _stop_if_terminated(self) -> None:
+        """Raised again if the signal's error was swallowed where it landed (a library's
+        `except Exception`, e.g. logging's handler, caught it): a stopped run never succeeds."""
+        if self._terminated_by is not None:
+            msg = f"terminated by signal {self._terminated_by}"
+            raise TerminatedError(msg)
 
 
 class IncompleteInputError(RuntimeError):

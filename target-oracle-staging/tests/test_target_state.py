@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -16,10 +17,11 @@ import sys
 import threading
 from pathlib import Path
 
-from target_oracle_staging.target import TargetOracleStaging
+from target_oracle_staging.target import TargetOracleStaging, TerminatedError
 from target_oracle_staging.testing import (
     Database,
     record_message,
+    run_target,
     schema_message,
     state_message,
     to_lines,
@@ -176,3 +178,50 @@ def test_state_waits_for_the_batch_loading_in_the_background(pg_url) -> None:
     assert emitted == sorted(set(emitted))
     assert emitted[-1] == 9
     assert len(emitted) >= 4  # released batch by batch, not only at the end
+
+
+class _SignalOnFirstWrite(io.StringIO):
+    """A log stream that sends SIGTERM to this process while a log line is being written:
+    the signal's error is raised inside logging's handler, whose `except Exception` (its
+    handleError) swallows it, as any library's broad except might."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = False
+
+    def write(self, text: str) -> int:
+        if not self.sent and "Summary" in text:
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs between bytecodes, here
+                pass
+        return super().write(text)
+
+
+def test_a_sigterm_swallowed_where_it_landed_still_fails_the_run(
+    database: Database, monkeypatch
+) -> None:
+    monkeypatch.setattr(logging, "raiseExceptions", False)  # handleError stays quiet
+    stream = _SignalOnFirstWrite()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("target_oracle_staging")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    previous = signal.getsignal(signal.SIGTERM)
+    messages = [
+        schema_message("events", {"id": {"type": "integer"}}, ["id"]),
+        *[record_message("events", {"id": n}) for n in range(1, 11)],
+        state_message({"bookmarks": {"events": 10}}),
+    ]
+    try:
+        run = run_target({**database.config, "batch_size_rows": 5}, messages, expect_error=True)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        signal.signal(signal.SIGTERM, previous)
+    assert stream.sent, "no Summary line was logged"
+    assert isinstance(run.error, TerminatedError)
+    status = database.rows(f"select status, error_text from {database.table('ETL_CONTROL')}")
+    assert status[0][0] == "FAILED"
+    assert "terminated by signal 15" in status[0][1]
